@@ -1,0 +1,43 @@
+//! Errors of the store. Callers match on the kinds they can explain (a duplicate slug, a missing
+//! row); everything else is `Database` and is logged once at the edge.
+
+/// What went wrong talking to the database.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique constraint refused the write (e.g. a slug or email already taken).
+    #[error("{0} is already taken")]
+    Conflict(String),
+    /// A referenced row does not exist.
+    #[error("{0} not found")]
+    NotFound(String),
+    /// The URL or feature is not supported by this build.
+    #[error("{0}")]
+    Unsupported(String),
+    /// The database was written by a newer Quire than this one.
+    #[error("the database schema (version {found}) is newer than this Quire understands (version {known}); upgrade Quire")]
+    SchemaTooNew {
+        /// Newest migration in the database.
+        found: i64,
+        /// Newest migration this binary has.
+        known: i64,
+    },
+    /// A stored value could not be read back (corruption or a hand-edited row).
+    #[error("stored data is invalid: {0}")]
+    Corrupt(String),
+    /// The database could not be opened or migrated.
+    #[error("database set-up failed: {0}")]
+    Setup(String),
+    /// Any other database failure.
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+impl StoreError {
+    /// Whether the failure is the database being unreachable or overloaded (worth a 503).
+    pub fn is_unavailable(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Database(sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_))
+        )
+    }
+}

@@ -1,0 +1,213 @@
+//! Persistence for Quire: one [`Store`] API speaking the domain, over SQLite (embedded default)
+//! and, later, PostgreSQL. SQL never leaves this crate; every write that changes what readers see
+//! bumps the content version in the same transaction.
+
+mod error;
+mod model;
+mod sqlite;
+mod timestamp;
+
+pub use error::StoreError;
+pub use model::*;
+pub use sqlite::SqliteStore;
+
+use quire_core::{
+    Comment, CommentId, Media, MediaId, Page, Paged, Post, PostId, PostKind, SearchQuery, Term, TermKind, User,
+    UserId,
+};
+
+/// The database behind a site.
+#[derive(Clone)]
+pub enum Store {
+    /// An embedded SQLite file.
+    Sqlite(SqliteStore),
+}
+
+/// Forwards a call to whichever backend the store holds.
+macro_rules! dispatch {
+    ($self:ident, $s:ident => $call:expr) => {
+        match $self {
+            Store::Sqlite($s) => $call,
+        }
+    };
+}
+
+impl Store {
+    /// Opens the database named by `url` (`sqlite://path` or a bare path), creating a SQLite file
+    /// when missing. Does not migrate.
+    pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Err(StoreError::Unsupported(
+                "PostgreSQL support is not built yet; use a sqlite:// URL".into(),
+            ));
+        }
+        Ok(Store::Sqlite(SqliteStore::connect(url).await?))
+    }
+
+    /// Brings the schema up to date; refuses a database migrated by a newer Quire.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        dispatch!(self, s => s.migrate().await)
+    }
+
+    /// Whether the database answers (for `/readyz`).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        dispatch!(self, s => s.ping().await)
+    }
+
+    /// Closes connections, waiting for in-flight statements.
+    pub async fn close(&self) {
+        dispatch!(self, s => s.close().await)
+    }
+
+    /// The current content version; it grows with every reader-visible write.
+    pub async fn content_version(&self) -> Result<u64, StoreError> {
+        dispatch!(self, s => s.content_version().await)
+    }
+
+    /// Whether the site holds no posts yet (a fresh database, ready for the demo).
+    pub async fn is_empty(&self) -> Result<bool, StoreError> {
+        dispatch!(self, s => s.is_empty().await)
+    }
+
+    // --- users -------------------------------------------------------------------------------
+
+    /// Creates a staff account.
+    pub async fn create_user(&self, user: &NewUser) -> Result<User, StoreError> {
+        dispatch!(self, s => s.create_user(user).await)
+    }
+
+    /// A staff account by id.
+    pub async fn user(&self, id: UserId) -> Result<Option<User>, StoreError> {
+        dispatch!(self, s => s.user(id).await)
+    }
+
+    /// A staff account by its author-archive slug.
+    pub async fn user_by_slug(&self, slug: &str) -> Result<Option<User>, StoreError> {
+        dispatch!(self, s => s.user_by_slug(slug).await)
+    }
+
+    /// A staff account by email (case-insensitive).
+    pub async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
+        dispatch!(self, s => s.user_by_email(email).await)
+    }
+
+    /// Number of staff accounts.
+    pub async fn count_users(&self) -> Result<u64, StoreError> {
+        dispatch!(self, s => s.count_users().await)
+    }
+
+    // --- posts -------------------------------------------------------------------------------
+
+    /// Creates a post or page with its terms (created when missing) and search entry.
+    pub async fn create_post(&self, post: &NewPost) -> Result<PostId, StoreError> {
+        dispatch!(self, s => s.create_post(post).await)
+    }
+
+    /// A post by id, whatever its status.
+    pub async fn post(&self, id: PostId) -> Result<Option<Post>, StoreError> {
+        dispatch!(self, s => s.post(id).await)
+    }
+
+    /// A post or page by slug, whatever its status.
+    pub async fn post_by_slug(&self, kind: PostKind, slug: &str) -> Result<Option<Post>, StoreError> {
+        dispatch!(self, s => s.post_by_slug(kind, slug).await)
+    }
+
+    /// One page of public posts matching `filter`, newest first.
+    pub async fn public_posts(&self, filter: &PostFilter, page: Page) -> Result<Paged<Post>, StoreError> {
+        dispatch!(self, s => s.public_posts(filter, page).await)
+    }
+
+    /// Public pages, for navigation, in title order.
+    pub async fn public_pages(&self, now: time::OffsetDateTime) -> Result<Vec<Post>, StoreError> {
+        dispatch!(self, s => s.public_pages(now).await)
+    }
+
+    /// The public posts just before (older) and after (newer) `post`.
+    pub async fn adjacent_posts(&self, post: &Post, now: time::OffsetDateTime) -> Result<Adjacent, StoreError> {
+        dispatch!(self, s => s.adjacent_posts(post, now).await)
+    }
+
+    /// Months that have public posts, newest first, with counts (for archive navigation).
+    pub async fn public_months(&self, now: time::OffsetDateTime) -> Result<Vec<MonthCount>, StoreError> {
+        dispatch!(self, s => s.public_months(now).await)
+    }
+
+    /// Full-text search over public posts and pages, best first, with highlighted snippets.
+    pub async fn search(&self, query: &SearchQuery, now: time::OffsetDateTime, page: Page) -> Result<Paged<SearchHit>, StoreError> {
+        dispatch!(self, s => s.search(query, now, page).await)
+    }
+
+    // --- terms -------------------------------------------------------------------------------
+
+    /// A term by slug.
+    pub async fn term_by_slug(&self, kind: TermKind, slug: &str) -> Result<Option<Term>, StoreError> {
+        dispatch!(self, s => s.term_by_slug(kind, slug).await)
+    }
+
+    /// The terms of each of `posts`, in the order they were given.
+    pub async fn terms_of(&self, posts: &[PostId]) -> Result<Vec<(PostId, Term)>, StoreError> {
+        dispatch!(self, s => s.terms_of(posts).await)
+    }
+
+    // --- media -------------------------------------------------------------------------------
+
+    /// Records an item of the media library (the file is already stored).
+    pub async fn create_media(&self, media: &NewMedia) -> Result<MediaId, StoreError> {
+        dispatch!(self, s => s.create_media(media).await)
+    }
+
+    /// Media items by id (missing ids are skipped).
+    pub async fn media_by_ids(&self, ids: &[MediaId]) -> Result<Vec<Media>, StoreError> {
+        dispatch!(self, s => s.media_by_ids(ids).await)
+    }
+
+    /// A media item by its storage key.
+    pub async fn media_by_key(&self, key: &str) -> Result<Option<Media>, StoreError> {
+        dispatch!(self, s => s.media_by_key(key).await)
+    }
+
+    // --- comments ----------------------------------------------------------------------------
+
+    /// Stores a comment, placing it in its thread.
+    pub async fn create_comment(&self, comment: &NewComment) -> Result<CommentId, StoreError> {
+        dispatch!(self, s => s.create_comment(comment).await)
+    }
+
+    /// Approved comments of a post in thread order.
+    pub async fn approved_comments(&self, post: PostId) -> Result<Vec<Comment>, StoreError> {
+        dispatch!(self, s => s.approved_comments(post).await)
+    }
+
+    /// The newest approved comments on public posts, with their post, for the comments feed.
+    pub async fn recent_public_comments(&self, now: time::OffsetDateTime, limit: i64) -> Result<Vec<(Comment, Post)>, StoreError> {
+        dispatch!(self, s => s.recent_public_comments(now, limit).await)
+    }
+
+    /// Number of approved comments of each of `posts`.
+    pub async fn approved_comment_counts(&self, posts: &[PostId]) -> Result<Vec<(PostId, u64)>, StoreError> {
+        dispatch!(self, s => s.approved_comment_counts(posts).await)
+    }
+
+    // --- settings and redirects ------------------------------------------------------------
+
+    /// Every stored setting as (key, JSON value).
+    pub async fn settings(&self) -> Result<Vec<(String, serde_json::Value)>, StoreError> {
+        dispatch!(self, s => s.settings().await)
+    }
+
+    /// Stores one setting.
+    pub async fn put_setting(&self, key: &str, value: &serde_json::Value) -> Result<(), StoreError> {
+        dispatch!(self, s => s.put_setting(key, value).await)
+    }
+
+    /// Where an old path now lives, if it was recorded.
+    pub async fn redirect(&self, from_path: &str) -> Result<Option<String>, StoreError> {
+        dispatch!(self, s => s.redirect(from_path).await)
+    }
+
+    /// Records that `from_path` moved to `to_path`.
+    pub async fn put_redirect(&self, from_path: &str, to_path: &str) -> Result<(), StoreError> {
+        dispatch!(self, s => s.put_redirect(from_path, to_path).await)
+    }
+}

@@ -1,0 +1,170 @@
+//! Inputs and outputs of store calls that are not domain types themselves.
+
+use quire_core::{
+    CommentId, CommentStatus, Discussion, Email, MediaId, Post, PostId, PostKind, PostStatus, Role, TermId, TermKind,
+    UserId,
+};
+use serde::Serialize;
+use time::OffsetDateTime;
+
+/// A staff account to create.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    /// Sign-in address.
+    pub email: Email,
+    /// Display name.
+    pub name: String,
+    /// Author-archive slug.
+    pub slug: String,
+    /// What the account may do.
+    pub role: Role,
+    /// Argon2id PHC string, or none for accounts that cannot sign in with a password yet.
+    pub password_hash: Option<String>,
+    /// Short biography.
+    pub bio: Option<String>,
+}
+
+/// A term to attach to a new post: found by slug, created when missing.
+#[derive(Debug, Clone)]
+pub struct TermRef {
+    /// Category or tag.
+    pub kind: TermKind,
+    /// Slug to look up.
+    pub slug: String,
+    /// Name to give it if it has to be created.
+    pub name: String,
+}
+
+/// A post or page to create, already rendered.
+#[derive(Debug, Clone)]
+pub struct NewPost {
+    /// Post or page.
+    pub kind: PostKind,
+    /// Life-cycle state.
+    pub status: PostStatus,
+    /// URL slug.
+    pub slug: String,
+    /// Title.
+    pub title: String,
+    /// Markdown source.
+    pub markdown: String,
+    /// Sanitised HTML.
+    pub html: String,
+    /// Plain text of the body.
+    pub text: String,
+    /// Words in the body.
+    pub word_count: u32,
+    /// Hand-written excerpt.
+    pub excerpt: Option<String>,
+    /// Warning banner.
+    pub content_warning: Option<String>,
+    /// Featured image.
+    pub featured_media_id: Option<MediaId>,
+    /// Writer.
+    pub author_id: UserId,
+    /// Publication time.
+    pub published_at: Option<OffsetDateTime>,
+    /// Whether readers may comment.
+    pub discussion: Discussion,
+    /// Categories and tags, in display order.
+    pub terms: Vec<TermRef>,
+}
+
+/// Which public posts to list.
+#[derive(Debug, Clone, Default)]
+pub struct PostFilter {
+    /// Only posts with this term.
+    pub term: Option<TermId>,
+    /// Only posts by this author.
+    pub author: Option<UserId>,
+    /// Only posts published in this half-open time range.
+    pub published_between: Option<(OffsetDateTime, OffsetDateTime)>,
+    /// The reader's "now": posts scheduled after it are not public yet.
+    pub now: Option<OffsetDateTime>,
+}
+
+/// A post's neighbours in the public stream.
+#[derive(Debug, Clone, Default)]
+pub struct Adjacent {
+    /// The next older public post.
+    pub previous: Option<Post>,
+    /// The next newer public post.
+    pub next: Option<Post>,
+}
+
+/// A month with public posts.
+#[derive(Debug, Clone, Serialize)]
+pub struct MonthCount {
+    /// Year.
+    pub year: i32,
+    /// Month 1–12.
+    pub month: u8,
+    /// Public posts in that month.
+    pub count: u64,
+}
+
+/// One search result.
+#[derive(Debug, Clone)]
+pub struct SearchHit {
+    /// The matching post or page.
+    pub post: Post,
+    /// Plain-text snippet with matches wrapped in [`SNIPPET_MARK_START`]/[`SNIPPET_MARK_END`].
+    pub snippet: String,
+}
+
+/// Marks the start of a match in a [`SearchHit::snippet`]; a control character no text contains.
+pub const SNIPPET_MARK_START: char = '\u{2}';
+/// Marks the end of a match in a [`SearchHit::snippet`].
+pub const SNIPPET_MARK_END: char = '\u{3}';
+
+/// A media item to record.
+#[derive(Debug, Clone)]
+pub struct NewMedia {
+    /// Key in the media store.
+    pub storage_key: String,
+    /// Sniffed MIME type.
+    pub mime: String,
+    /// Size in bytes.
+    pub bytes: i64,
+    /// Pixel width.
+    pub width: Option<u32>,
+    /// Pixel height.
+    pub height: Option<u32>,
+    /// Alternative text.
+    pub alt: String,
+    /// Caption.
+    pub caption: Option<String>,
+    /// Credit line.
+    pub credit: Option<String>,
+    /// Licence.
+    pub licence: Option<String>,
+    /// Uploader.
+    pub uploaded_by: Option<UserId>,
+}
+
+/// A comment to store, already rendered and judged.
+#[derive(Debug, Clone)]
+pub struct NewComment {
+    /// The post.
+    pub post_id: PostId,
+    /// The comment replied to (must belong to the same post).
+    pub parent_id: Option<CommentId>,
+    /// Commenter's name.
+    pub author_name: String,
+    /// Commenter's email.
+    pub author_email: Option<String>,
+    /// Commenter's website.
+    pub author_url: Option<String>,
+    /// Signed-in staff author.
+    pub user_id: Option<UserId>,
+    /// Markdown source.
+    pub markdown: String,
+    /// Sanitised HTML.
+    pub html: String,
+    /// Moderation state.
+    pub status: CommentStatus,
+    /// When it was posted.
+    pub created_at: OffsetDateTime,
+    /// Replies nested deeper than this attach to the deepest allowed ancestor.
+    pub max_depth: usize,
+}

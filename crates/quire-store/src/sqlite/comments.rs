@@ -1,0 +1,100 @@
+//! Comments on SQLite: placement in threads by materialised path, approved threads, counts.
+
+use sqlx::AssertSqlSafe;
+use quire_core::{Comment, CommentId, Post, PostId, ThreadPath};
+
+use super::rows::{COMMENT_COLUMNS, CommentRow, convert};
+use super::{SqliteStore, bump_version, placeholders};
+use crate::timestamp::to_db;
+use crate::{NewComment, StoreError};
+
+impl SqliteStore {
+    pub(crate) async fn create_comment(&self, comment: &NewComment) -> Result<CommentId, StoreError> {
+        let mut tx = self.begin().await?;
+        let parent = match comment.parent_id {
+            Some(parent_id) => {
+                let row: Option<(String,)> = sqlx::query_as("SELECT path FROM comments WHERE id = ? AND post_id = ?")
+                    .bind(parent_id.0)
+                    .bind(comment.post_id.0)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let (path,) = row.ok_or_else(|| StoreError::NotFound(format!("comment {parent_id} on this post")))?;
+                // Replies beyond the deepest allowed level attach to the deepest allowed ancestor.
+                let deepest_parent = comment.max_depth.saturating_sub(2);
+                Some(ThreadPath(path).truncated_to_depth(deepest_parent))
+            }
+            None => None,
+        };
+        let parent_id = parent.as_ref().and_then(ThreadPath::last_id);
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO comments (post_id, parent_id, path, author_name, author_email, author_url, user_id, \
+             markdown, html, status, created_at) VALUES (?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(comment.post_id.0)
+        .bind(parent_id.map(|p| p.0))
+        .bind(&comment.author_name)
+        .bind(&comment.author_email)
+        .bind(&comment.author_url)
+        .bind(comment.user_id.map(|u| u.0))
+        .bind(&comment.markdown)
+        .bind(&comment.html)
+        .bind(comment.status.as_str())
+        .bind(to_db(comment.created_at))
+        .fetch_one(&mut *tx)
+        .await?;
+        let path = ThreadPath::child_of(parent.as_ref(), CommentId(id));
+        sqlx::query("UPDATE comments SET path = ? WHERE id = ?")
+            .bind(&path.0)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        bump_version(&mut tx).await?;
+        tx.commit().await?;
+        Ok(CommentId(id))
+    }
+
+    pub(crate) async fn approved_comments(&self, post: PostId) -> Result<Vec<Comment>, StoreError> {
+        let sql = format!(
+            "SELECT {COMMENT_COLUMNS} FROM comments WHERE post_id = ? AND status = 'approved' ORDER BY path"
+        );
+        let rows: Vec<CommentRow> = sqlx::query_as(AssertSqlSafe(sql)).bind(post.0).fetch_all(&self.read).await?;
+        convert(rows)
+    }
+
+    pub(crate) async fn recent_public_comments(&self, now: time::OffsetDateTime, limit: i64) -> Result<Vec<(Comment, Post)>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM comments c JOIN posts p ON p.id = c.post_id \
+             WHERE c.status = 'approved' AND p.status = 'published' AND p.published_at <= ? \
+             ORDER BY c.created_at DESC, c.id DESC LIMIT ?",
+            COMMENT_COLUMNS.split(", ").map(|c| format!("c.{c}")).collect::<Vec<_>>().join(", ")
+        );
+        let rows: Vec<CommentRow> = sqlx::query_as(AssertSqlSafe(sql)).bind(to_db(now)).bind(limit).fetch_all(&self.read).await?;
+        let comments: Vec<Comment> = convert(rows)?;
+        let mut out = Vec::with_capacity(comments.len());
+        for comment in comments {
+            if let Some(post) = self.post(comment.post_id).await? {
+                out.push((comment, post));
+            }
+        }
+        Ok(out)
+    }
+
+    pub(crate) async fn approved_comment_counts(&self, posts: &[PostId]) -> Result<Vec<(PostId, u64)>, StoreError> {
+        if posts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT post_id, COUNT(*) FROM comments WHERE status = 'approved' AND post_id IN ({}) GROUP BY post_id",
+            placeholders(posts.len())
+        );
+        let mut query = sqlx::query_as::<_, (i64, i64)>(AssertSqlSafe(sql));
+        for id in posts {
+            query = query.bind(id.0);
+        }
+        let rows = query.fetch_all(&self.read).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(p, n)| (PostId(p), u64::try_from(n).unwrap_or(0)))
+            .collect())
+    }
+}
