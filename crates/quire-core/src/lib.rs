@@ -14,7 +14,7 @@ pub use comment::{Comment, CommentStatus, ThreadPath};
 pub use ids::{CommentId, MediaId, PostId, TermId, UserId};
 pub use paging::{Page, Paged};
 pub use permalink::{PermalinkError, PermalinkMatch, PermalinkPattern};
-pub use post::{Discussion, Media, Post, PostKind, PostStatus, Term, TermKind};
+pub use post::{Discussion, Media, Post, PostKind, PostStatus, ReviewedItem, Term, TermKind};
 pub use search::{SearchQuery, SearchTerm};
 pub use user::{Email, Role, User};
 

@@ -145,6 +145,21 @@ pub struct Post {
     pub discussion: Discussion,
     /// Words in the body, for reading time.
     pub word_count: u32,
+    /// The work the post reviews, if it is a review.
+    pub reviewed_item: Option<ReviewedItem>,
+}
+
+/// A creative work a post reviews (schema.org `Review.itemReviewed`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct ReviewedItem {
+    /// schema.org type: "Book", "Movie", …
+    pub kind: String,
+    /// Title of the work.
+    pub name: String,
+    /// Its author or director.
+    pub author: Option<String>,
+    /// Year it appeared.
+    pub year: Option<i32>,
 }
 
 impl Post {

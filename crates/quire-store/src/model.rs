@@ -68,6 +68,8 @@ pub struct NewPost {
     pub discussion: Discussion,
     /// Categories and tags, in display order.
     pub terms: Vec<TermRef>,
+    /// The work reviewed, if any.
+    pub reviewed_item: Option<quire_core::ReviewedItem>,
 }
 
 /// Which public posts to list.

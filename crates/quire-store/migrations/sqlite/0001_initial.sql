@@ -55,6 +55,8 @@ CREATE TABLE posts (
     comment_status    TEXT NOT NULL DEFAULT 'open' CHECK (comment_status IN ('open', 'closed')),
     password          TEXT,
     word_count        INTEGER NOT NULL DEFAULT 0,
+    -- What the post reviews (JSON {kind, name, author, year}), for schema.org Review markup.
+    reviewed_item     TEXT,
     UNIQUE (kind, slug)
 ) STRICT;
 CREATE INDEX posts_public ON posts (kind, status, published_at DESC, id DESC);

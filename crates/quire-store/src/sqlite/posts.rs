@@ -17,8 +17,8 @@ impl SqliteStore {
         let mut tx = self.begin().await?;
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO posts (kind, status, slug, title, markdown, html, text, excerpt, content_warning, \
-             featured_media_id, author_id, published_at, created_at, updated_at, comment_status, word_count) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             featured_media_id, author_id, published_at, created_at, updated_at, comment_status, word_count, reviewed_item) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(post.kind.as_str())
         .bind(post.status.as_str())
@@ -36,6 +36,7 @@ impl SqliteStore {
         .bind(&now)
         .bind(post.discussion.as_str())
         .bind(i64::from(post.word_count))
+        .bind(post.reviewed_item.as_ref().and_then(|r| serde_json::to_string(r).ok()))
         .fetch_one(&mut *tx)
         .await
         .map_err(conflict_as("that slug"))?;

@@ -35,12 +35,13 @@ pub(super) struct PostRow {
     updated_at: String,
     comment_status: String,
     word_count: i64,
+    reviewed_item: Option<String>,
 }
 
 /// Column list matching [`PostRow`], for `SELECT {POST_COLUMNS} FROM posts p`.
 pub(super) const POST_COLUMNS: &str = "p.id, p.kind, p.status, p.slug, p.title, p.markdown, p.html, p.text, p.excerpt, \
     p.content_warning, p.featured_media_id, p.author_id, p.published_at, p.created_at, p.updated_at, \
-    p.comment_status, p.word_count";
+    p.comment_status, p.word_count, p.reviewed_item";
 
 impl TryFrom<PostRow> for Post {
     type Error = StoreError;
@@ -63,6 +64,10 @@ impl TryFrom<PostRow> for Post {
             updated_at: from_db(&r.updated_at)?,
             discussion: parse("comment status", &r.comment_status)?,
             word_count: u32::try_from(r.word_count).unwrap_or(0),
+            reviewed_item: r
+                .reviewed_item
+                .map(|json| serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(format!("reviewed item: {e}"))))
+                .transpose()?,
         })
     }
 }

@@ -1,0 +1,216 @@
+//! Typed configuration. Sources, weakest first: defaults < `quire.toml` (in the data dir, or the
+//! file named by `--config`) < `QUIRE_*` environment < command-line flags.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// Everything a running Quire needs to know before it opens the database.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Address to listen on.
+    pub bind: SocketAddr,
+    /// Where the database, media and theme overrides live.
+    pub data_dir: PathBuf,
+    /// `sqlite://…` or `postgres://…`; defaults to `<data_dir>/quire.db`.
+    pub database_url: Option<String>,
+    /// Public base URL of the site (for feeds, canonical links, emails); defaults to `http://<bind>`.
+    pub site_url: Option<String>,
+    /// Theme directory name under `<data_dir>/themes/`, falling back to the embedded default.
+    pub theme: String,
+    /// Load the demo site into an empty database on first run.
+    pub demo: bool,
+    /// Log output: "auto" (pretty on a terminal, JSON otherwise), "json" or "pretty".
+    pub log_format: String,
+    /// Rendered pages kept in memory for anonymous readers.
+    pub page_cache_entries: u64,
+    /// Seconds in-flight requests get to finish after SIGTERM.
+    pub shutdown_grace_seconds: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("data"),
+            database_url: None,
+            site_url: None,
+            theme: "default".into(),
+            demo: true,
+            log_format: "auto".into(),
+            page_cache_entries: 4096,
+            shutdown_grace_seconds: 20,
+        }
+    }
+}
+
+/// A configuration that could not be read or does not make sense; the message is one line.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration: {0}")]
+pub struct ConfigError(pub String);
+
+/// Overrides given on the command line (only the ones present are applied).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ConfigOverrides {
+    /// `--bind`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bind: Option<SocketAddr>,
+    /// `--data-dir`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    /// `--database-url`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+    /// `--site-url`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub site_url: Option<String>,
+    /// `--no-demo` sets this to false.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub demo: Option<bool>,
+}
+
+const ENV_KEYS: &[&str] = &[
+    "bind",
+    "data_dir",
+    "database_url",
+    "site_url",
+    "theme",
+    "demo",
+    "log_format",
+    "page_cache_entries",
+    "shutdown_grace_seconds",
+];
+
+impl Config {
+    /// Loads the configuration from every source. `config_file` is `--config`; without it,
+    /// `<data_dir>/quire.toml` is read when it exists.
+    pub fn load(config_file: Option<&Path>, overrides: &ConfigOverrides) -> Result<Config, ConfigError> {
+        let env = || Env::prefixed("QUIRE_").only(ENV_KEYS);
+        // The data dir decides where quire.toml lives, so find it first from the stronger sources.
+        let early: Config = Figment::from(Serialized::defaults(Config::default()))
+            .merge(env())
+            .merge(Serialized::defaults(overrides))
+            .extract()
+            .map_err(|e| ConfigError(one_line(&e)))?;
+        let file = match config_file {
+            Some(path) if !path.is_file() => {
+                return Err(ConfigError(format!("config file {} does not exist", path.display())));
+            }
+            Some(path) => Some(path.to_path_buf()),
+            None => Some(early.data_dir.join("quire.toml")).filter(|p| p.is_file()),
+        };
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(file) = &file {
+            figment = figment.merge(Toml::file_exact(file));
+        }
+        let config: Config = figment
+            .merge(env())
+            .merge(Serialized::defaults(overrides))
+            .extract()
+            .map_err(|e| ConfigError(one_line(&e)))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if let Some(url) = &self.site_url {
+            let parsed = url::Url::parse(url).map_err(|e| ConfigError(format!("site_url {url:?}: {e}")))?;
+            if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
+                return Err(ConfigError(format!("site_url {url:?} must be an http(s) URL with a host")));
+            }
+        }
+        if let Some(db) = &self.database_url {
+            let known = ["sqlite:", "postgres://", "postgresql://"];
+            if !known.iter().any(|p| db.starts_with(p)) {
+                return Err(ConfigError(format!(
+                    "database_url {db:?} must start with sqlite:// or postgres://"
+                )));
+            }
+        }
+        if !matches!(self.log_format.as_str(), "auto" | "json" | "pretty") {
+            return Err(ConfigError(format!("log_format {:?} must be auto, json or pretty", self.log_format)));
+        }
+        if self.theme.is_empty() || !self.theme.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            return Err(ConfigError(format!("theme {:?} must be a plain directory name", self.theme)));
+        }
+        Ok(())
+    }
+
+    /// The database URL in effect.
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("quire.db").display()))
+    }
+
+    /// The public base URL without a trailing slash.
+    pub fn site_url(&self) -> String {
+        let url = self.site_url.clone().unwrap_or_else(|| format!("http://{}", self.bind));
+        url.trim_end_matches('/').to_string()
+    }
+
+    /// Where uploaded and demo media files are stored.
+    pub fn media_dir(&self) -> PathBuf {
+        self.data_dir.join("media")
+    }
+
+    /// Where a site owner's theme overrides live.
+    pub fn theme_dir(&self) -> PathBuf {
+        self.data_dir.join("themes").join(&self.theme)
+    }
+
+    /// The configuration as TOML, for `quire serve --print-config`.
+    pub fn to_toml(&self) -> String {
+        let mut out = String::new();
+        let value = serde_json::to_value(self).unwrap_or_default();
+        if let Some(map) = value.as_object() {
+            for (k, v) in map {
+                if !v.is_null() {
+                    out.push_str(&format!("{k} = {v}\n"));
+                }
+            }
+        }
+        out
+    }
+}
+
+fn one_line(e: &figment::Error) -> String {
+    e.to_string().replace('\n', " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_in_the_file_are_refused_with_their_name() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let file = dir.path().join("quire.toml");
+        std::fs::write(&file, "bnd = \"127.0.0.1:1\"\n")?;
+        let err = Config::load(Some(&file), &ConfigOverrides::default()).err().map(|e| e.to_string());
+        assert!(err.as_deref().is_some_and(|e| e.contains("bnd")), "{err:?}");
+        Ok(())
+    }
+
+    #[test]
+    fn flags_beat_the_file() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let file = dir.path().join("quire.toml");
+        std::fs::write(&file, "theme = \"ink\"\nsite_url = \"https://a.example\"\n")?;
+        let overrides = ConfigOverrides { site_url: Some("https://b.example/".into()), ..Default::default() };
+        let config = Config::load(Some(&file), &overrides)?;
+        assert_eq!(config.theme, "ink");
+        assert_eq!(config.site_url(), "https://b.example");
+        Ok(())
+    }
+
+    #[test]
+    fn nonsense_values_are_refused() {
+        let overrides = ConfigOverrides { database_url: Some("mysql://x".into()), ..Default::default() };
+        assert!(Config::load(None, &overrides).is_err());
+    }
+}

@@ -1,0 +1,127 @@
+//! Quire's use cases, shared by the web server, the CLI and background jobs: opening a site,
+//! reading it (view models for pages and feeds), publishing, users, and the demo site.
+
+pub mod config;
+pub mod demo;
+mod error;
+pub mod media;
+pub mod publishing;
+pub mod reading;
+pub mod settings;
+pub mod users;
+mod views;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use quire_store::Store;
+use tokio::sync::RwLock;
+
+pub use config::{Config, ConfigError, ConfigOverrides};
+pub use error::Error;
+pub use settings::SiteSettings;
+pub use views::*;
+
+/// A running site: its configuration, database and what is cheap to keep at hand.
+#[derive(Clone)]
+pub struct App {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: Config,
+    store: Store,
+    settings: RwLock<Arc<SiteSettings>>,
+    version: AtomicU64,
+}
+
+impl App {
+    /// Opens the site described by `config`: creates the data dir, opens and migrates the
+    /// database, and loads the demo site into an empty one when asked to.
+    pub async fn open(config: Config) -> Result<App, Error> {
+        prepare_data_dir(&config)?;
+        let store = Store::connect(&config.database_url()).await?;
+        store.migrate().await?;
+        let app = App::from_parts(config, store).await?;
+        if app.config().demo && app.store().is_empty().await? {
+            demo::load(&app).await?;
+            app.refresh().await?;
+        }
+        Ok(app)
+    }
+
+    /// Wraps an already migrated store.
+    pub async fn from_parts(config: Config, store: Store) -> Result<App, Error> {
+        let settings = SiteSettings::load(&store).await?;
+        let version = store.content_version().await?;
+        Ok(App {
+            inner: Arc::new(Inner {
+                config,
+                store,
+                settings: RwLock::new(Arc::new(settings)),
+                version: AtomicU64::new(version),
+            }),
+        })
+    }
+
+    /// The configuration in effect.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The database.
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    /// The current site settings.
+    pub async fn settings(&self) -> Arc<SiteSettings> {
+        self.inner.settings.read().await.clone()
+    }
+
+    /// The content version readers' caches are keyed by. Read from memory: no database access.
+    pub fn version(&self) -> u64 {
+        self.inner.version.load(Ordering::Acquire)
+    }
+
+    /// Catches up with writes made elsewhere (this process, the CLI, another instance): reloads
+    /// the version, and the settings when it moved.
+    pub async fn refresh(&self) -> Result<u64, Error> {
+        let stored = self.store().content_version().await?;
+        let seen = self.inner.version.load(Ordering::Acquire);
+        if stored != seen {
+            let settings = SiteSettings::load(self.store()).await?;
+            *self.inner.settings.write().await = Arc::new(settings);
+            self.inner.version.store(stored, Ordering::Release);
+        }
+        Ok(stored)
+    }
+
+    /// Polls for outside writes every `every` until the returned task is dropped or aborted.
+    pub fn spawn_version_watch(&self, every: Duration) -> tokio::task::JoinHandle<()> {
+        let app = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            loop {
+                tick.tick().await;
+                if let Err(e) = app.refresh().await {
+                    tracing::warn!(error = %e, "could not check the content version");
+                }
+            }
+        })
+    }
+}
+
+/// Creates the data dir (and media dir) and proves it is writable, so that a bad path fails at
+/// start with a plain message rather than at the first upload.
+fn prepare_data_dir(config: &Config) -> Result<(), Error> {
+    let dir = &config.data_dir;
+    let fail = |what: &str, e: std::io::Error| Error::DataDir(format!("{what} {}: {e}", dir.display()));
+    std::fs::create_dir_all(dir).map_err(|e| fail("cannot create data directory", e))?;
+    std::fs::create_dir_all(config.media_dir()).map_err(|e| fail("cannot create media directory in", e))?;
+    let probe = dir.join(".quire-write-test");
+    std::fs::write(&probe, b"ok").map_err(|e| fail("data directory is not writable:", e))?;
+    let _ = std::fs::remove_file(probe);
+    Ok(())
+}

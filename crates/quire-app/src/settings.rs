@@ -1,0 +1,64 @@
+//! Site settings: what the writer changes in the admin (title, permalink pattern, …), stored in
+//! the database as JSON values and read with defaults for anything never set.
+
+use quire_core::PermalinkPattern;
+use quire_store::{Store, StoreError};
+use serde::{Deserialize, Serialize};
+
+/// The settings that shape how the site reads.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SiteSettings {
+    /// Site title, shown in the header, feeds and the document title.
+    pub title: String,
+    /// One-line description.
+    pub tagline: String,
+    /// BCP 47 language tag of the content (`<html lang>`).
+    pub language: String,
+    /// Permalink structure for posts, in WordPress's notation.
+    pub permalink: String,
+    /// Posts per page on the home page and archives.
+    pub posts_per_page: u32,
+    /// Items in feeds.
+    pub feed_items: u32,
+    /// Deepest comment nesting shown and accepted (WordPress's default is 5).
+    pub comment_max_depth: usize,
+}
+
+impl Default for SiteSettings {
+    fn default() -> Self {
+        SiteSettings {
+            title: "Quire".into(),
+            tagline: "Writing, and the conversation under it".into(),
+            language: "en".into(),
+            permalink: PermalinkPattern::DEFAULT.into(),
+            posts_per_page: 10,
+            feed_items: 20,
+            comment_max_depth: 5,
+        }
+    }
+}
+
+impl SiteSettings {
+    /// Reads the stored settings over the defaults; a stored value of the wrong shape is ignored
+    /// (and logged) rather than taking the site down.
+    pub async fn load(store: &Store) -> Result<SiteSettings, StoreError> {
+        let mut merged = serde_json::to_value(SiteSettings::default()).unwrap_or_default();
+        if let Some(map) = merged.as_object_mut() {
+            for (key, value) in store.settings().await? {
+                if map.contains_key(&key) {
+                    map.insert(key, value);
+                }
+            }
+        }
+        Ok(serde_json::from_value(merged.clone()).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "stored settings are invalid; using defaults");
+            SiteSettings::default()
+        }))
+    }
+
+    /// The permalink pattern, falling back to the default if the stored one is invalid.
+    pub fn permalink_pattern(&self) -> PermalinkPattern {
+        PermalinkPattern::parse(&self.permalink).unwrap_or_default()
+    }
+}

@@ -1,0 +1,67 @@
+//! The rendered-page cache for anonymous readers: whole responses (and their gzip form) keyed by
+//! content version and normalised URL, so a hit never touches the database. A write bumps the
+//! version; entries of older versions are simply never asked for again and age out.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use moka::sync::Cache;
+
+/// One cached response.
+#[derive(Debug)]
+pub struct CachedPage {
+    /// Content type.
+    pub content_type: &'static str,
+    /// Cache-Control sent with it.
+    pub cache_control: &'static str,
+    /// Uncompressed body.
+    pub body: Bytes,
+    /// Gzip-compressed body, when compression pays.
+    pub gzip: Option<Bytes>,
+    /// Weak ETag.
+    pub etag: String,
+}
+
+impl CachedPage {
+    /// Builds an entry, compressing the body once.
+    pub fn new(content_type: &'static str, cache_control: &'static str, body: Bytes, etag: String) -> CachedPage {
+        let gzip = (body.len() > 1024).then(|| gzip(&body)).flatten();
+        CachedPage { content_type, cache_control, body, gzip, etag }
+    }
+}
+
+fn gzip(body: &[u8]) -> Option<Bytes> {
+    let mut encoder = GzEncoder::new(Vec::with_capacity(body.len() / 3), Compression::new(6));
+    encoder.write_all(body).ok()?;
+    encoder.finish().ok().map(Bytes::from)
+}
+
+/// Bounded cache of rendered pages.
+#[derive(Clone)]
+pub struct PageCache {
+    pages: Cache<String, Arc<CachedPage>>,
+}
+
+impl PageCache {
+    /// A cache holding at most `entries` pages.
+    pub fn new(entries: u64) -> PageCache {
+        PageCache { pages: Cache::new(entries) }
+    }
+
+    fn key(version: u64, url: &str) -> String {
+        format!("{version}:{url}")
+    }
+
+    /// The page for `url` at content `version`, if rendered before.
+    pub fn get(&self, version: u64, url: &str) -> Option<Arc<CachedPage>> {
+        self.pages.get(&Self::key(version, url))
+    }
+
+    /// Remembers a rendered page.
+    pub fn insert(&self, version: u64, url: &str, page: Arc<CachedPage>) {
+        self.pages.insert(Self::key(version, url), page);
+    }
+}

@@ -1,0 +1,242 @@
+//! Reader-facing pages: every public GET goes through [`public`], which serves anonymous readers
+//! from the page cache and otherwise resolves, renders and caches.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use bytes::Bytes;
+use quire_app::reading::Resolved;
+use serde_json::json;
+
+use crate::cache::CachedPage;
+use crate::error::{AppError, plain};
+use crate::{WebState, feeds, request, seo};
+
+/// Cache-Control of HTML pages: caches may store them but must revalidate (cheap, with the ETag).
+const HTML_CACHE: &str = "public, max-age=0, must-revalidate";
+/// Cache-Control of feeds and the sitemap.
+const FEED_CACHE: &str = "public, max-age=300";
+
+/// Whether the reader carries a session or guest cookie (and so must get a fresh render).
+fn is_personal(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|c| c.contains("quire_session=") || c.contains("quire_guest="))
+}
+
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.split(',').any(|enc| enc.trim().split(';').next() == Some("gzip") && !enc.contains("q=0")))
+}
+
+/// Answers from a cached (or just rendered) page, honouring If-None-Match and Accept-Encoding.
+fn respond(page: &CachedPage, headers: &HeaderMap) -> Response {
+    let etag_matches = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|tag| tag.trim() == page.etag || tag.trim() == "*"));
+    let mut builder = Response::builder()
+        .header(header::ETAG, &page.etag)
+        .header(header::CACHE_CONTROL, page.cache_control)
+        .header(header::VARY, "Accept-Encoding, Cookie");
+    if etag_matches {
+        return builder.status(StatusCode::NOT_MODIFIED).body(Body::empty()).unwrap_or_default();
+    }
+    builder = builder.header(header::CONTENT_TYPE, page.content_type);
+    let body = match (&page.gzip, accepts_gzip(headers)) {
+        (Some(gz), true) => {
+            builder = builder.header(header::CONTENT_ENCODING, "gzip");
+            gz.clone()
+        }
+        _ => page.body.clone(),
+    };
+    builder.body(Body::from(body)).unwrap_or_default()
+}
+
+/// Every public GET/HEAD that no explicit route took: posts, pages, archives, search, feeds.
+pub async fn public(State(state): State<WebState>, method: Method, uri: Uri, headers: HeaderMap) -> Response {
+    if method != Method::GET && method != Method::HEAD {
+        let mut response = plain(StatusCode::METHOD_NOT_ALLOWED, "This address only answers GET and HEAD.");
+        response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+        return response;
+    }
+    let path = match request::decode_path(uri.path()) {
+        Ok(path) => path,
+        Err(reason) => return plain(StatusCode::BAD_REQUEST, reason),
+    };
+    let query = match request::decode_query(uri.query()) {
+        Ok(query) => query,
+        Err(reason) => return plain(StatusCode::BAD_REQUEST, &reason),
+    };
+    let key = request::cache_key(&path, &query);
+    let version = state.app.version();
+    let personal = is_personal(&headers);
+    if !personal {
+        if let Some(page) = state.cache.get(version, &key) {
+            return respond(&page, &headers);
+        }
+    }
+    match render_public(&state, &path, &query, version).await {
+        Ok(Rendered::Page(page)) => {
+            let page = Arc::new(page);
+            if !personal {
+                state.cache.insert(version, &key, page.clone());
+            }
+            respond(&page, &headers)
+        }
+        Ok(Rendered::Redirect(to)) => Redirect::permanent(&to).into_response(),
+        Err(e) => error_page(&state, e, &path).await,
+    }
+}
+
+enum Rendered {
+    Page(CachedPage),
+    Redirect(String),
+}
+
+async fn render_public(state: &WebState, path: &str, query: &quire_app::reading::ReaderQuery, version: u64) -> Result<Rendered, AppError> {
+    let resolved = state.app.resolve(path, query).await?;
+    let etag = format!("W/\"{}-{version}\"", state.boot_id);
+    let page = match resolved {
+        Resolved::MovedTo(to) => return Ok(Rendered::Redirect(to)),
+        Resolved::Post(page) => {
+            let site = state.app.site_view().await?;
+            let meta = seo::for_post(&site, &page);
+            let html = state.theme.render("post.html", json!({ "site": site, "meta": meta, "page": page, "request_path": path }))?;
+            CachedPage::new("text/html; charset=utf-8", HTML_CACHE, Bytes::from(html), etag)
+        }
+        Resolved::List(list) => {
+            let site = state.app.site_view().await?;
+            let meta = seo::for_list(&site, &list);
+            let html = state.theme.render("list.html", json!({ "site": site, "meta": meta, "list": list, "request_path": path }))?;
+            CachedPage::new("text/html; charset=utf-8", HTML_CACHE, Bytes::from(html), etag)
+        }
+        Resolved::Feed(feed, format) => {
+            CachedPage::new(feeds::content_type(format), FEED_CACHE, Bytes::from(feeds::write(&feed, format)), etag)
+        }
+    };
+    Ok(Rendered::Page(page))
+}
+
+/// A themed error page; falls back to plain text if even the theme fails.
+pub async fn error_page(state: &WebState, error: AppError, path: &str) -> Response {
+    error.log();
+    let status = error.status();
+    let (title, message) = error.public_text();
+    let rendered = match state.app.site_view().await {
+        Ok(site) => {
+            let meta = seo::for_error(&site, title, path);
+            let context = json!({
+                "site": site,
+                "meta": meta,
+                "error": { "status": status.as_u16(), "title": title, "message": message },
+                "request_path": path,
+            });
+            state.theme.render("error.html", context).map_err(|e| e.to_string())
+        }
+        Err(e) => Err(e.to_string()),
+    };
+    let mut response = match rendered {
+        Ok(html) => (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response(),
+        Err(detail) => {
+            tracing::error!(error = %detail, "the error page itself failed");
+            plain(status, &format!("{title}: {message}"))
+        }
+    };
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    }
+    response
+}
+
+/// `GET /sitemap.xml`.
+pub async fn sitemap(State(state): State<WebState>, headers: HeaderMap) -> Response {
+    let version = state.app.version();
+    if let Some(page) = state.cache.get(version, "/sitemap.xml") {
+        return respond(&page, &headers);
+    }
+    let entries = match state.app.sitemap().await {
+        Ok(entries) => entries,
+        Err(e) => return error_page(&state, e.into(), "/sitemap.xml").await,
+    };
+    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+    for entry in entries {
+        xml.push_str(&format!(
+            "  <url><loc>{}</loc><lastmod>{}</lastmod></url>\n",
+            quire_content::escape_html(&entry.url),
+            quire_content::escape_html(&entry.lastmod)
+        ));
+    }
+    xml.push_str("</urlset>\n");
+    let etag = format!("W/\"{}-{version}\"", state.boot_id);
+    let page = Arc::new(CachedPage::new("application/xml; charset=utf-8", FEED_CACHE, Bytes::from(xml), etag));
+    state.cache.insert(version, "/sitemap.xml", page.clone());
+    respond(&page, &headers)
+}
+
+/// `GET /robots.txt`.
+pub async fn robots(State(state): State<WebState>) -> Response {
+    let body = format!(
+        "User-agent: *\nDisallow: /admin/\nDisallow: /api/\nDisallow: /search\nAllow: /\n\nSitemap: {}/sitemap.xml\n",
+        state.app.config().site_url()
+    );
+    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], body).into_response()
+}
+
+/// `GET /static/{*name}`: theme files; versioned URLs may be cached forever.
+pub async fn static_file(State(state): State<WebState>, uri: Uri) -> Response {
+    let name = uri.path().trim_start_matches("/static/");
+    let Some(file) = state.theme.static_file(name) else {
+        return error_page(&state, AppError::NotFound, uri.path()).await;
+    };
+    let versioned = uri.query().is_some_and(|q| q == format!("v={}", state.theme.static_version));
+    let cache = if versioned { "public, max-age=31536000, immutable" } else { "public, max-age=300" };
+    ([(header::CONTENT_TYPE, file.mime.as_str()), (header::CACHE_CONTROL, cache)], file.bytes.clone()).into_response()
+}
+
+/// `GET /media/{*key}`: files of the media library.
+pub async fn media(State(state): State<WebState>, uri: Uri) -> Response {
+    let Ok(path) = request::decode_path(uri.path()) else {
+        return plain(StatusCode::BAD_REQUEST, "The requested path is not valid.");
+    };
+    let key = path.trim_start_matches("/media/");
+    match state.app.media_file(key).await {
+        Ok(file) => (
+            [
+                (header::CONTENT_TYPE, file.mime),
+                (header::CACHE_CONTROL, "public, max-age=86400".to_string()),
+                (header::CONTENT_DISPOSITION, "inline".to_string()),
+            ],
+            file.bytes,
+        )
+            .into_response(),
+        Err(e) => error_page(&state, e.into(), &path).await,
+    }
+}
+
+/// `GET /healthz`: the process is alive.
+pub async fn healthz() -> Response {
+    ([(header::CACHE_CONTROL, "no-store")], "ok\n").into_response()
+}
+
+/// `GET /readyz`: the database answers.
+pub async fn readyz(State(state): State<WebState>) -> Response {
+    match state.app.store().ping().await {
+        Ok(()) => ([(header::CACHE_CONTROL, "no-store")], "ready\n").into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness check failed");
+            let mut response = plain(StatusCode::SERVICE_UNAVAILABLE, "database unreachable");
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            response
+        }
+    }
+}

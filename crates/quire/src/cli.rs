@@ -1,0 +1,127 @@
+//! The command line as DESIGN.md §3 describes it. `--data-dir`, `--database-url` and `--config` are
+//! global, so every subcommand works on the same site `serve` would.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use quire_app::ConfigOverrides;
+use quire_core::Role;
+
+/// Quire: a self-hosted blog with first-class reader comments.
+#[derive(Debug, Parser)]
+#[command(name = "quire", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// Directory holding the database, media and theme overrides.
+    #[arg(long, global = true, env = "QUIRE_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Database URL: sqlite://FILE (default <data-dir>/quire.db) or postgres://…
+    #[arg(long, global = true, env = "QUIRE_DATABASE_URL", value_name = "URL")]
+    pub database_url: Option<String>,
+    /// Configuration file (default <data-dir>/quire.toml when it exists).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// What to do (default: serve).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Subcommands.
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Serve the site (creating, migrating and loading the demo site on first run).
+    Serve(ServeArgs),
+    /// Bring the database schema up to date and exit.
+    Migrate,
+    /// Manage staff accounts.
+    User {
+        /// The user command.
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+impl Default for Command {
+    fn default() -> Self {
+        Command::Serve(ServeArgs::default())
+    }
+}
+
+/// Options of `quire serve`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "QUIRE_BIND", value_name = "ADDR")]
+    pub bind: Option<SocketAddr>,
+    /// Public base URL of the site, for feeds and links [default: http://<bind>].
+    #[arg(long, env = "QUIRE_SITE_URL", value_name = "URL")]
+    pub site_url: Option<String>,
+    /// Start with an empty site instead of loading the demo on first run.
+    #[arg(long)]
+    pub no_demo: bool,
+    /// Print the configuration in effect and exit.
+    #[arg(long)]
+    pub print_config: bool,
+}
+
+/// `quire user …`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum UserCommand {
+    /// Create a staff account. The password is read from stdin, or generated and printed once.
+    Add(UserAddArgs),
+}
+
+/// Options of `quire user add`.
+#[derive(Debug, Clone, Args)]
+pub struct UserAddArgs {
+    /// Sign-in email address.
+    #[arg(long)]
+    pub email: String,
+    /// Display name.
+    #[arg(long)]
+    pub name: String,
+    /// Role of the account.
+    #[arg(long, value_enum)]
+    pub role: RoleArg,
+}
+
+/// Roles as the CLI spells them.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RoleArg {
+    /// Everything.
+    Admin,
+    /// All content and comments.
+    Editor,
+    /// Own posts, publishing, uploads.
+    Author,
+    /// Own drafts only.
+    Contributor,
+}
+
+impl From<RoleArg> for Role {
+    fn from(role: RoleArg) -> Role {
+        match role {
+            RoleArg::Admin => Role::Admin,
+            RoleArg::Editor => Role::Editor,
+            RoleArg::Author => Role::Author,
+            RoleArg::Contributor => Role::Contributor,
+        }
+    }
+}
+
+impl Cli {
+    /// The configuration overrides given by flags.
+    pub fn overrides(&self, command: &Command) -> ConfigOverrides {
+        let mut overrides = ConfigOverrides {
+            data_dir: self.data_dir.clone(),
+            database_url: self.database_url.clone(),
+            ..Default::default()
+        };
+        if let Command::Serve(args) = command {
+            overrides.bind = args.bind;
+            overrides.site_url = args.site_url.clone();
+            overrides.demo = args.no_demo.then_some(false);
+        }
+        overrides
+    }
+}

@@ -1,0 +1,181 @@
+//! The `quire` binary: a clap CLI that wires configuration, the store, the use cases and the web
+//! server together. Exit codes: 0 ok, 1 runtime failure, 2 bad usage or bad input.
+
+mod cli;
+mod logging;
+
+use std::io::{IsTerminal, Read};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use quire_app::users::NewAccount;
+use quire_app::{App, Config};
+
+use crate::cli::{Cli, Command, UserCommand};
+
+/// A failure with the exit code it deserves and a one-line cause.
+struct Failure {
+    code: u8,
+    message: String,
+}
+
+impl Failure {
+    fn usage(message: impl Into<String>) -> Failure {
+        Failure { code: 2, message: message.into() }
+    }
+
+    fn runtime(message: impl Into<String>) -> Failure {
+        Failure { code: 1, message: message.into() }
+    }
+}
+
+impl From<quire_app::Error> for Failure {
+    fn from(e: quire_app::Error) -> Self {
+        match e {
+            quire_app::Error::Invalid(_) | quire_app::Error::Conflict(_) => Failure::usage(e.to_string()),
+            other => Failure::runtime(other.to_string()),
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => {
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            let rendered = e.render().to_string();
+            let first = rendered.lines().next().unwrap_or("bad usage").trim_start_matches("error: ");
+            eprintln!("quire: {first} (see quire --help)");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("quire: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("quire: {}", failure.message.replace('\n', " "));
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), Failure> {
+    let command = cli.command.clone().unwrap_or_default();
+    let config = Config::load(cli.config.as_deref(), &cli.overrides(&command)).map_err(|e| Failure::usage(e.to_string()))?;
+    match command {
+        Command::Serve(args) if args.print_config => {
+            print!("{}", config.to_toml());
+            Ok(())
+        }
+        Command::Serve(_) => serve(config).await,
+        Command::Migrate => {
+            logging::init(&config, true);
+            let app = open(config_without_demo(config)).await?;
+            println!("database is up to date (content version {})", app.version());
+            Ok(())
+        }
+        Command::User { command: UserCommand::Add(args) } => {
+            logging::init(&config, true);
+            let app = open(config).await?;
+            let password = read_password_from_stdin()?;
+            let (user, generated) = app
+                .add_user(NewAccount { email: args.email, name: args.name, role: args.role.into(), password })
+                .await?;
+            println!("created {} account for {} (id {})", user.role, user.email, user.id);
+            if let Some(password) = generated {
+                println!("password (shown once, store it now):");
+                println!("{password}");
+            }
+            Ok(())
+        }
+    }
+}
+
+fn config_without_demo(mut config: Config) -> Config {
+    config.demo = false;
+    config
+}
+
+async fn open(config: Config) -> Result<App, Failure> {
+    App::open(config).await.map_err(|e| match e {
+        quire_app::Error::Store(store) => Failure::runtime(format!("cannot open the database: {store}")),
+        other => Failure::from(other),
+    })
+}
+
+/// A password piped on stdin (first line), or `None` on a terminal so one is generated.
+fn read_password_from_stdin() -> Result<Option<String>, Failure> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        return Ok(None);
+    }
+    let mut input = String::new();
+    stdin
+        .take(4096)
+        .read_to_string(&mut input)
+        .map_err(|e| Failure::usage(format!("cannot read the password from stdin: {e}")))?;
+    let password = input.lines().next().unwrap_or_default().to_string();
+    Ok(Some(password).filter(|p| !p.is_empty()))
+}
+
+async fn serve(config: Config) -> Result<(), Failure> {
+    logging::init(&config, false);
+    let bind = config.bind;
+    let grace = Duration::from_secs(config.shutdown_grace_seconds);
+    // Bind before opening the site, so a taken port fails fast and plainly.
+    let listener = tokio::net::TcpListener::bind(bind).await.map_err(|e| {
+        let hint = match e.kind() {
+            std::io::ErrorKind::AddrInUse => " (another program is using that port; choose another with --bind)",
+            std::io::ErrorKind::PermissionDenied => " (ports below 1024 need extra privileges; choose another with --bind)",
+            _ => "",
+        };
+        Failure::runtime(format!("cannot listen on {bind}: {e}{hint}"))
+    })?;
+    let app = open(config).await?;
+    let watcher = app.spawn_version_watch(Duration::from_secs(1));
+    let state = quire_web::WebState::new(app.clone()).map_err(|e| Failure::runtime(format!("cannot load the theme: {e}")))?;
+    let address = listener.local_addr().map(|a| a.to_string()).unwrap_or_else(|_| bind.to_string());
+    tracing::info!(address = %address, site = %app.config().site_url(), "Quire is serving");
+    if std::io::stderr().is_terminal() {
+        eprintln!("Quire is serving {} at http://{address}/", app.settings().await.title);
+    }
+    quire_web::serve(state, listener, shutdown_signal(), grace)
+        .await
+        .map_err(|e| Failure::runtime(format!("server failed: {e}")))?;
+    watcher.abort();
+    app.store().close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
