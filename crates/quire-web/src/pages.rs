@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use quire_app::reading::Resolved;
 use serde_json::json;
@@ -92,8 +92,16 @@ pub async fn public(State(state): State<WebState>, method: Method, uri: Uri, hea
             }
             respond(&page, &headers)
         }
-        Ok(Rendered::Redirect(to)) => Redirect::permanent(&to).into_response(),
+        Ok(Rendered::Redirect(to)) => moved_permanently(&to),
         Err(e) => error_page(&state, e, &path).await,
+    }
+}
+
+/// 301, as WordPress answers for moved content (308 would also pin the method; readers only GET).
+fn moved_permanently(to: &str) -> Response {
+    match HeaderValue::from_str(to) {
+        Ok(location) => (StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, location)]).into_response(),
+        Err(_) => plain(StatusCode::INTERNAL_SERVER_ERROR, "The new address of this page is invalid."),
     }
 }
 

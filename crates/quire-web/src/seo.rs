@@ -22,6 +22,8 @@ pub struct Alternate {
 pub struct Meta {
     /// Document title.
     pub title: String,
+    /// The page's own title, without the site's (for link previews).
+    pub headline: String,
     /// Description.
     pub description: String,
     /// Canonical absolute URL.
@@ -136,6 +138,7 @@ pub fn for_post(site: &SiteView, page: &PostPage) -> Meta {
     }
     Meta {
         title: format!("{} – {}", post.title, site.title),
+        headline: post.title.clone(),
         description: post.excerpt.clone(),
         canonical: post.absolute_url.clone(),
         og_type: if post.kind == "post" { "article" } else { "website" },
@@ -202,6 +205,7 @@ pub fn for_list(site: &SiteView, list: &ListPage) -> Meta {
         modified_iso: None,
         author: None,
         twitter_card: "summary",
+        headline: list.heading.clone().unwrap_or_else(|| site.title.clone()),
         title,
     }
 }
@@ -210,6 +214,7 @@ pub fn for_list(site: &SiteView, list: &ListPage) -> Meta {
 pub fn for_error(site: &SiteView, title: &str, path: &str) -> Meta {
     Meta {
         title: format!("{title} – {}", site.title),
+        headline: title.to_string(),
         description: site.tagline.clone(),
         canonical: format!("{}{path}", site.url),
         og_type: "website",

@@ -1,0 +1,10 @@
+//! Integration tests of the web face: each starts a real Quire on a random port and talks HTTP.
+#![expect(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, reason = "tests")]
+
+mod bad_input;
+mod feeds;
+mod http;
+mod reading;
+mod seo;
+mod support;
+mod theme;
