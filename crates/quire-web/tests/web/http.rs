@@ -130,3 +130,54 @@ async fn media_files_are_served_with_their_recorded_type() {
     assert_eq!(app.get("/media/../quire.db").await.status.as_u16() / 100, 4);
     assert_eq!(app.get("/media/quire.db").await.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn shutting_down_lets_an_in_flight_response_finish() {
+    use quire_app::publishing::Draft;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let mut app = TestApp::with_demo().await;
+    let author = app.app.store().user_by_slug("demo-writer").await.unwrap().unwrap();
+    let body = "A long paragraph about Hailsham and the cottages. ".repeat(18_000);
+    app.app
+        .create_post(
+            author.id,
+            Draft {
+                kind: quire_core::PostKind::Page,
+                status: quire_core::PostStatus::Published,
+                title: "Long page".into(),
+                slug: Some("long".into()),
+                markdown: body,
+                excerpt: None,
+                content_warning: None,
+                published_at: None,
+                discussion: quire_core::Discussion::Closed,
+                tags: vec![],
+                categories: vec![],
+                featured_media_id: None,
+                reviewed_item: None,
+            },
+        )
+        .await
+        .unwrap();
+    // A reader on a slow line: a tiny receive window, so most of the page is still with the server.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let address = app.base.trim_start_matches("http://").parse().unwrap();
+    let mut stream = socket.connect(address).await.unwrap();
+    stream.write_all(b"GET /long/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+
+    // The kernel may already hold the rest of the page; what the reader must see either way is the
+    // whole page, while new connections are refused.
+    let server = app.begin_shutdown();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(tokio::net::TcpStream::connect(address).await.is_err(), "new connections are refused once stopping");
+
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.unwrap();
+    let text = String::from_utf8_lossy(&response);
+    assert!(text.starts_with("HTTP/1.1 200"), "{}", &text[..text.len().min(200)]);
+    assert!(text.trim_end().ends_with("</html>"), "the page was cut off after {} bytes", response.len());
+    tokio::time::timeout(std::time::Duration::from_secs(5), server).await.expect("server finished").unwrap().unwrap();
+}

@@ -21,6 +21,7 @@ pub struct TestApp {
     /// The data directory, removed when the test ends.
     _dir: tempfile::TempDir,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
 
 /// A fetched response with its body read.
@@ -94,12 +95,12 @@ impl TestApp {
         let app = App::open(config).await.unwrap_or_else(|e| panic!("open: {e}"));
         let state = WebState::new(app.clone()).unwrap_or_else(|e| panic!("theme: {e}"));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(quire_web::serve(state, listener, async move { let _ = stopped.await; }, Duration::from_secs(5)));
+        let server = tokio::spawn(quire_web::serve(state, listener, async move { let _ = stopped.await; }, Duration::from_secs(5)));
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap_or_else(|e| panic!("client: {e}"));
-        TestApp { app, base: format!("http://{addr}"), client, _dir: dir, stop: Some(stop) }
+        TestApp { app, base: format!("http://{addr}"), client, _dir: dir, stop: Some(stop), server: Some(server) }
     }
 
     /// GET a path.
@@ -124,6 +125,14 @@ impl TestApp {
     pub async fn set(&self, key: &str, value: serde_json::Value) {
         self.app.store().put_setting(key, &value).await.unwrap_or_else(|e| panic!("setting: {e}"));
         self.app.refresh().await.unwrap_or_else(|e| panic!("refresh: {e}"));
+    }
+
+    /// Asks the server to stop, as SIGTERM does; returns the server task to watch it finish.
+    pub fn begin_shutdown(&mut self) -> tokio::task::JoinHandle<std::io::Result<()>> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        self.server.take().expect("server already shut down")
     }
 
     /// The demo essay's path.
