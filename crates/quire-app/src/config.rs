@@ -126,9 +126,7 @@ impl Config {
         if let Some(db) = &self.database_url {
             let known = ["sqlite:", "postgres://", "postgresql://"];
             if !known.iter().any(|p| db.starts_with(p)) {
-                return Err(ConfigError(format!(
-                    "database_url {db:?} must start with sqlite:// or postgres://"
-                )));
+                return Err(ConfigError(format!("database_url {db:?} must start with sqlite:// or postgres://")));
             }
         }
         if !matches!(self.log_format.as_str(), "auto" | "json" | "pretty") {
@@ -142,9 +140,7 @@ impl Config {
 
     /// The database URL in effect.
     pub fn database_url(&self) -> String {
-        self.database_url
-            .clone()
-            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("quire.db").display()))
+        self.database_url.clone().unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("quire.db").display()))
     }
 
     /// The public base URL without a trailing slash.

@@ -74,12 +74,9 @@ fn embedded_text(path: &str) -> Result<String, Error> {
 
 /// Splits `+++` TOML front matter from the Markdown body.
 pub fn split_front_matter(source: &str) -> Result<(FrontMatter, &str), Error> {
-    let rest = source
-        .strip_prefix("+++\n")
-        .ok_or_else(|| Error::Invalid("front matter must start with a +++ line".into()))?;
-    let end = rest
-        .find("\n+++\n")
-        .ok_or_else(|| Error::Invalid("front matter has no closing +++ line".into()))?;
+    let rest =
+        source.strip_prefix("+++\n").ok_or_else(|| Error::Invalid("front matter must start with a +++ line".into()))?;
+    let end = rest.find("\n+++\n").ok_or_else(|| Error::Invalid("front matter has no closing +++ line".into()))?;
     let (head, body) = rest.split_at(end);
     let front: FrontMatter = toml::from_str(head).map_err(|e| Error::Invalid(format!("front matter: {e}")))?;
     Ok((front, body.get(5..).unwrap_or_default().trim_start_matches('\n')))
@@ -212,7 +209,11 @@ async fn load_comments(app: &App, post: PostId) -> Result<(), Error> {
             .store()
             .create_comment(&NewComment {
                 post_id: post,
-                parent_id: if parent == 0 { None } else { Some(*ids.get(&parent).ok_or_else(|| bad("parent (not yet seen)"))?) },
+                parent_id: if parent == 0 {
+                    None
+                } else {
+                    Some(*ids.get(&parent).ok_or_else(|| bad("parent (not yet seen)"))?)
+                },
                 author_name: (*name).to_string(),
                 author_email: Some((*email).to_string()).filter(|e| !e.is_empty()),
                 author_url: Some((*website).to_string()).filter(|w| !w.is_empty()),
@@ -251,6 +252,9 @@ mod tests {
     #[test]
     fn media_references_are_renumbered_to_library_ids() {
         let ids = HashMap::from([(1, MediaId(7)), (2, MediaId(8))]);
-        assert_eq!(renumber_media("![](media:1)\n![](media:2) ![](media:9)", &ids), "![](media:7)\n![](media:8) ![](media:9)");
+        assert_eq!(
+            renumber_media("![](media:1)\n![](media:2) ![](media:9)", &ids),
+            "![](media:7)\n![](media:8) ![](media:9)"
+        );
     }
 }

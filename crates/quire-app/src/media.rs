@@ -29,7 +29,8 @@ pub struct MediaFile {
 impl App {
     /// Stores the bytes of a media file under `key`.
     pub async fn put_media_file(&self, key: &str, bytes: &[u8]) -> Result<(), Error> {
-        let path = path_of(&self.config().media_dir(), key).map_err(|_| Error::Invalid(format!("bad media key {key:?}")))?;
+        let path =
+            path_of(&self.config().media_dir(), key).map_err(|_| Error::Invalid(format!("bad media key {key:?}")))?;
         if let Some(parent) = path.parent() {
             tokio::fs::create_dir_all(parent).await?;
         }

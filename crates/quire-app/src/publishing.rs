@@ -60,7 +60,8 @@ fn referenced_media(markdown: &str) -> Vec<MediaId> {
     let mut ids: Vec<MediaId> = markdown
         .match_indices("media:")
         .filter_map(|(at, m)| {
-            let digits: String = markdown.get(at + m.len()..)?.chars().take_while(char::is_ascii_digit).take(18).collect();
+            let digits: String =
+                markdown.get(at + m.len()..)?.chars().take_while(char::is_ascii_digit).take(18).collect();
             digits.parse().ok().map(MediaId)
         })
         .collect();
@@ -109,7 +110,11 @@ impl App {
         }
         let slug = match draft.slug.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             Some(s) if quire_core::slug::is_valid_slug(s) => s.to_string(),
-            Some(s) => return Err(Error::Invalid(format!("{s:?} is not a valid slug (lowercase letters, digits and hyphens)"))),
+            Some(s) => {
+                return Err(Error::Invalid(format!(
+                    "{s:?} is not a valid slug (lowercase letters, digits and hyphens)"
+                )));
+            }
             None => quire_core::slug::slugify(&title),
         };
         if slug.is_empty() {
@@ -117,7 +122,9 @@ impl App {
         }
         let rendered = self.render_markdown(&draft.markdown).await?;
         let published_at = match draft.status {
-            PostStatus::Published | PostStatus::Scheduled => Some(draft.published_at.unwrap_or_else(OffsetDateTime::now_utc)),
+            PostStatus::Published | PostStatus::Scheduled => {
+                Some(draft.published_at.unwrap_or_else(OffsetDateTime::now_utc))
+            }
             _ => draft.published_at,
         };
         let term = |kind: TermKind| {

@@ -1,7 +1,7 @@
 //! Staff accounts: creation with an argon2id password hash and a unique author slug.
 
-use argon2::password_hash::PasswordHasher;
 use argon2::Argon2;
+use argon2::password_hash::PasswordHasher;
 use quire_core::{Email, Role, User};
 use quire_store::NewUser;
 use rand::Rng;
@@ -37,9 +37,7 @@ pub fn hash_password(password: &str) -> Result<String, Error> {
 pub fn generate_password() -> String {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut rng = rand::rng();
-    (0..20)
-        .map(|_| ALPHABET.get(rng.random_range(0..ALPHABET.len())).copied().unwrap_or(b'x') as char)
-        .collect()
+    (0..20).map(|_| ALPHABET.get(rng.random_range(0..ALPHABET.len())).copied().unwrap_or(b'x') as char).collect()
 }
 
 impl App {
@@ -61,7 +59,7 @@ impl App {
             }
         };
         let length = password.chars().count();
-        if length < MIN_PASSWORD_LEN || length > MAX_PASSWORD_LEN {
+        if !(MIN_PASSWORD_LEN..=MAX_PASSWORD_LEN).contains(&length) {
             return Err(Error::Invalid(format!(
                 "the password must be {MIN_PASSWORD_LEN} to {MAX_PASSWORD_LEN} characters (it has {length})"
             )));

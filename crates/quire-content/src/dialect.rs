@@ -5,10 +5,7 @@
 
 use std::fmt::{self, Write};
 
-use comrak::html::{
-    ChildRendering, Context, escape, escape_href, format_document_with_formatter,
-    format_node_default,
-};
+use comrak::html::{ChildRendering, Context, escape, escape_href, format_document_with_formatter, format_node_default};
 use comrak::nodes::{Node, NodeValue};
 use comrak::options::Plugins;
 use comrak::{Arena, Options, parse_document};
@@ -75,26 +72,13 @@ pub(crate) fn render(markdown: &str, dialect: Dialect, media: &dyn MediaLookup) 
         Dialect::Post => Citations::find(root),
         Dialect::Comment => Citations::default(),
     };
-    let state = State {
-        dialect,
-        citations,
-        images: Images::new(media),
-        headings: Vec::new(),
-    };
+    let state = State { dialect, citations, images: Images::new(media), headings: Vec::new() };
     let mut html = String::with_capacity(markdown.len().saturating_add(markdown.len() / 2));
     let plugins = Plugins::default();
     match format_document_with_formatter(root, &options, &mut html, &plugins, format, state) {
-        Ok(state) => Output {
-            html,
-            headings: state.headings,
-            media_ids: state.images.ids,
-        },
+        Ok(state) => Output { html, headings: state.headings, media_ids: state.images.ids },
         // Writing to a String does not fail; should it ever, show nothing rather than half.
-        Err(fmt::Error) => Output {
-            html: String::new(),
-            headings: Vec::new(),
-            media_ids: Vec::new(),
-        },
+        Err(fmt::Error) => Output { html: String::new(), headings: Vec::new(), media_ids: Vec::new() },
     }
 }
 
@@ -119,10 +103,7 @@ pub fn media_references(markdown: &str) -> Vec<i64> {
 /// The single image a paragraph consists of, if that is all it holds (outside footnotes, whose
 /// last paragraph carries the back-reference).
 fn lone_image<'a>(paragraph: Node<'a>) -> Option<Node<'a>> {
-    if paragraph
-        .parent()
-        .is_some_and(|p| matches!(p.data().value, NodeValue::FootnoteDefinition(_)))
-    {
+    if paragraph.parent().is_some_and(|p| matches!(p.data().value, NodeValue::FootnoteDefinition(_))) {
         return None;
     }
     let child = paragraph.first_child()?;
@@ -139,26 +120,14 @@ fn image_html(images: &mut Images<'_>, node: Node<'_>, in_figure: bool) -> Strin
     let NodeValue::Image(link) = &data.value else {
         return String::new();
     };
-    let image = Image {
-        url: &link.url,
-        title: &link.title,
-        alt: &alt,
-    };
-    if in_figure {
-        images.figure(image)
-    } else {
-        images.inline(image)
-    }
+    let image = Image { url: &link.url, title: &link.title, alt: &alt };
+    if in_figure { images.figure(image) } else { images.inline(image) }
 }
 
 type Ctx<'o, 'c, 'm> = Context<'o, 'c, State<'m>>;
 
 /// The dialect's formatter: comrak's default rendering except where the dialect differs.
-fn format<'a>(
-    ctx: &mut Ctx<'_, '_, '_>,
-    node: Node<'a>,
-    entering: bool,
-) -> Result<ChildRendering, fmt::Error> {
+fn format<'a>(ctx: &mut Ctx<'_, '_, '_>, node: Node<'a>, entering: bool) -> Result<ChildRendering, fmt::Error> {
     let post = ctx.user.dialect == Dialect::Post;
     let value = shallow(&node.data().value);
     match value {
@@ -213,11 +182,7 @@ fn format<'a>(
             Ok(ChildRendering::Skip)
         }
         Shallow::Spoiler if post => {
-            ctx.write_str(if entering {
-                SPOILER_OPEN
-            } else {
-                SPOILER_CLOSE
-            })?;
+            ctx.write_str(if entering { SPOILER_OPEN } else { SPOILER_CLOSE })?;
             Ok(ChildRendering::HTML)
         }
         Shallow::CodeBlock if post => {
@@ -255,12 +220,7 @@ fn format<'a>(
 }
 
 /// Heading with a unique, slugified id; recorded for the table of contents.
-fn heading(
-    ctx: &mut Ctx<'_, '_, '_>,
-    node: Node<'_>,
-    entering: bool,
-    level: u8,
-) -> Result<ChildRendering, fmt::Error> {
+fn heading(ctx: &mut Ctx<'_, '_, '_>, node: Node<'_>, entering: bool, level: u8) -> Result<ChildRendering, fmt::Error> {
     if entering {
         let text = crate::text::collapse_whitespace(&node.collect_text());
         let mut id = ctx.anchorizer.anchorize(&text);
@@ -285,12 +245,9 @@ fn comment_image(ctx: &mut Ctx<'_, '_, '_>, node: Node<'_>) -> fmt::Result {
     let NodeValue::Image(link) = &data.value else {
         return Ok(());
     };
-    let linkable = matches!(Source::parse(&link.url), Source::Url(u) if u.starts_with("http://") || u.starts_with("https://"));
-    let label = if alt.trim().is_empty() {
-        link.url.as_str()
-    } else {
-        alt.as_str()
-    };
+    let linkable =
+        matches!(Source::parse(&link.url), Source::Url(u) if u.starts_with("http://") || u.starts_with("https://"));
+    let label = if alt.trim().is_empty() { link.url.as_str() } else { alt.as_str() };
     if linkable {
         ctx.write_str("<a href=\"")?;
         escape_href(ctx, &link.url, false)?;

@@ -67,10 +67,7 @@ fn present(s: Option<&str>) -> Option<&str> {
 }
 
 fn missing(id_text: &str, element: &str) -> String {
-    format!(
-        "<{element} class=\"missing-media\">Missing image ({})</{element}>",
-        escape_html(id_text.trim())
-    )
+    format!("<{element} class=\"missing-media\">Missing image ({})</{element}>", escape_html(id_text.trim()))
 }
 
 /// `srcset` for a library item: its variants and the original, by width. `None` for GIFs (only
@@ -102,10 +99,7 @@ fn srcset(info: &MediaInfo) -> Option<String> {
 
 impl<'m> Images<'m> {
     pub(crate) fn new(media: &'m dyn MediaLookup) -> Self {
-        Images {
-            media,
-            ids: Vec::new(),
-        }
+        Images { media, ids: Vec::new() }
     }
 
     fn lookup(&mut self, id: i64) -> Option<MediaInfo> {
@@ -127,15 +121,8 @@ impl<'m> Images<'m> {
         if let Some(h) = info.height {
             img.push_str(&format!(" height=\"{h}\""));
         }
-        let alt = if alt.trim().is_empty() {
-            info.alt.as_str()
-        } else {
-            alt
-        };
-        img.push_str(&format!(
-            " alt=\"{}\" loading=\"lazy\" decoding=\"async\">",
-            escape_html(alt.trim())
-        ));
+        let alt = if alt.trim().is_empty() { info.alt.as_str() } else { alt };
+        img.push_str(&format!(" alt=\"{}\" loading=\"lazy\" decoding=\"async\">", escape_html(alt.trim())));
         img
     }
 
@@ -148,12 +135,7 @@ impl<'m> Images<'m> {
                     href(url),
                     escape_html(image.alt.trim())
                 );
-                (
-                    img,
-                    present(Some(image.title)).map(str::to_owned),
-                    None,
-                    None,
-                )
+                (img, present(Some(image.title)).map(str::to_owned), None, None)
             }
             Source::Media(id) => {
                 let Some(info) = self.lookup(id) else {
@@ -197,11 +179,7 @@ impl<'m> Images<'m> {
     pub(crate) fn inline(&mut self, image: Image<'_>) -> String {
         match Source::parse(image.url) {
             Source::Url(url) => {
-                let mut img = format!(
-                    "<img src=\"{}\" alt=\"{}\"",
-                    href(url),
-                    escape_html(image.alt.trim())
-                );
+                let mut img = format!("<img src=\"{}\" alt=\"{}\"", href(url), escape_html(image.alt.trim()));
                 if let Some(title) = present(Some(image.title)) {
                     img.push_str(&format!(" title=\"{}\"", escape_html(title)));
                 }
@@ -237,39 +215,20 @@ mod tests {
             mime: "image/jpeg".into(),
             width: Some(1600),
             variants: vec![
-                MediaVariant {
-                    url: "/m/960.webp".into(),
-                    width: 960,
-                    mime: "image/webp".into(),
-                },
-                MediaVariant {
-                    url: "/m/480,a.webp".into(),
-                    width: 480,
-                    mime: "image/webp".into(),
-                },
-                MediaVariant {
-                    url: "/m/same.webp".into(),
-                    width: 1600,
-                    mime: "image/webp".into(),
-                },
+                MediaVariant { url: "/m/960.webp".into(), width: 960, mime: "image/webp".into() },
+                MediaVariant { url: "/m/480,a.webp".into(), width: 480, mime: "image/webp".into() },
+                MediaVariant { url: "/m/same.webp".into(), width: 1600, mime: "image/webp".into() },
             ],
             ..MediaInfo::default()
         };
-        assert_eq!(
-            srcset(&info).as_deref(),
-            Some("/m/480%2Ca.webp 480w, /m/960.webp 960w, /m/o.jpg 1600w")
-        );
+        assert_eq!(srcset(&info).as_deref(), Some("/m/480%2Ca.webp 480w, /m/960.webp 960w, /m/o.jpg 1600w"));
     }
 
     #[test]
     fn srcset_needs_the_original_width() {
         let info = MediaInfo {
             url: "/m/o.jpg".into(),
-            variants: vec![MediaVariant {
-                url: "/v".into(),
-                width: 10,
-                mime: String::new(),
-            }],
+            variants: vec![MediaVariant { url: "/v".into(), width: 10, mime: String::new() }],
             ..MediaInfo::default()
         };
         assert_eq!(srcset(&info), None);

@@ -37,17 +37,9 @@ static HIGHLIGHTER: LazyLock<Highlighter> = LazyLock::new(|| {
             continue;
         }
         known.insert(syntax.name.to_ascii_lowercase());
-        known.extend(
-            syntax
-                .file_extensions
-                .iter()
-                .map(|e| e.to_ascii_lowercase()),
-        );
+        known.extend(syntax.file_extensions.iter().map(|e| e.to_ascii_lowercase()));
     }
-    let adapter = SyntectAdapterBuilder::new()
-        .css_with_class_prefix(CLASS_PREFIX)
-        .syntax_set(syntaxes)
-        .build();
+    let adapter = SyntectAdapterBuilder::new().css_with_class_prefix(CLASS_PREFIX).syntax_set(syntaxes).build();
     Highlighter { adapter, known }
 });
 
@@ -72,9 +64,7 @@ pub(crate) fn write_code_block(out: &mut dyn Write, info: &str, code: &str) -> f
     };
     if !lang.is_empty() && HIGHLIGHTER.known.contains(&lang.to_ascii_lowercase()) {
         write!(out, "<pre class=\"{CLASS_PREFIX}code\"><code{class}>")?;
-        HIGHLIGHTER
-            .adapter
-            .write_highlighted(out, Some(lang), code)?;
+        HIGHLIGHTER.adapter.write_highlighted(out, Some(lang), code)?;
     } else {
         write!(out, "<pre><code{class}>")?;
         escape(out, code)?;
@@ -86,15 +76,9 @@ pub(crate) fn write_code_block(out: &mut dyn Write, info: &str, code: &str) -> f
 /// `@media (prefers-color-scheme: dark)`. This is what `themes/default/static/syntax.css` holds.
 pub fn syntax_css() -> String {
     let themes = ThemeSet::load_defaults();
-    let style = ClassStyle::SpacedPrefixed {
-        prefix: CLASS_PREFIX,
-    };
+    let style = ClassStyle::SpacedPrefixed { prefix: CLASS_PREFIX };
     let css = |name: &str| {
-        themes
-            .themes
-            .get(name)
-            .and_then(|theme| css_for_theme_with_class_style(theme, style).ok())
-            .unwrap_or_default()
+        themes.themes.get(name).and_then(|theme| css_for_theme_with_class_style(theme, style).ok()).unwrap_or_default()
     };
     let mut out = String::from(
         "/* Syntax highlighting for Quire's default theme: classes `hl-*` on code blocks.\n \

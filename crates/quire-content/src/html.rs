@@ -8,9 +8,7 @@ use std::cell::{Cell, RefCell};
 use ammonia::url::{ParseError, Url};
 use html5ever::tendril::StrTendril;
 use html5ever::tokenizer::states::RawKind;
-use html5ever::tokenizer::{
-    BufferQueue, Tag, TagKind, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts,
-};
+use html5ever::tokenizer::{BufferQueue, Tag, TagKind, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts};
 use html5ever::{Attribute, LocalName, QualName, ns};
 
 use crate::text::collapse_whitespace;
@@ -55,10 +53,7 @@ fn tokenize<S: TokenSink<Handle = ()>>(html: &str, sink: S) -> S {
 
 /// The value of attribute `name` on `tag`, if present.
 pub(crate) fn attr<'t>(tag: &'t Tag, name: &str) -> Option<&'t str> {
-    tag.attrs
-        .iter()
-        .find(|a| &*a.name.local == name)
-        .map(|a| &*a.value)
+    tag.attrs.iter().find(|a| &*a.name.local == name).map(|a| &*a.value)
 }
 
 /// Sets attribute `name` on `tag` to `value`, adding it when missing.
@@ -103,9 +98,7 @@ fn push_escaped_attr(out: &mut String, value: &str) {
 /// such as quotes through as parse errors; those are dropped).
 fn serialisable_name(name: &str) -> bool {
     !name.is_empty()
-        && !name.chars().any(|c| {
-            c.is_control() || c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>' | '/' | '=')
-        })
+        && !name.chars().any(|c| c.is_control() || c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>' | '/' | '='))
 }
 
 /// Where the rewriter is: ordinary markup, or inside an element whose text is not markup.
@@ -217,17 +210,12 @@ pub(crate) fn parse_srcset(srcset: &str) -> Vec<Candidate<'_>> {
         if rest.is_empty() {
             break;
         }
-        let url_end = rest
-            .find(|c: char| c.is_ascii_whitespace())
-            .unwrap_or(rest.len());
+        let url_end = rest.find(|c: char| c.is_ascii_whitespace()).unwrap_or(rest.len());
         let Some((url, after)) = rest.split_at_checked(url_end) else {
             break;
         };
         if url.ends_with(',') {
-            candidates.push(Candidate {
-                url: url.trim_end_matches(','),
-                descriptor: "",
-            });
+            candidates.push(Candidate { url: url.trim_end_matches(','), descriptor: "" });
             rest = after;
             continue;
         }
@@ -247,10 +235,7 @@ pub(crate) fn parse_srcset(srcset: &str) -> Vec<Candidate<'_>> {
         let Some((descriptor, tail)) = after.split_at_checked(desc_end) else {
             break;
         };
-        candidates.push(Candidate {
-            url,
-            descriptor: descriptor.trim(),
-        });
+        candidates.push(Candidate { url, descriptor: descriptor.trim() });
         rest = tail;
     }
     candidates
@@ -407,18 +392,12 @@ impl TokenSink for TextCollector {
     type Handle = ();
 
     fn process_token(&self, token: Token, _line: u64) -> TokenSinkResult<()> {
-        let (Ok(mut out), Ok(mut skipping)) =
-            (self.out.try_borrow_mut(), self.skipping.try_borrow_mut())
-        else {
+        let (Ok(mut out), Ok(mut skipping)) = (self.out.try_borrow_mut(), self.skipping.try_borrow_mut()) else {
             return TokenSinkResult::Continue;
         };
         match token {
             Token::TagToken(tag) => {
-                let raw = if tag.kind == TagKind::StartTag {
-                    raw_state(&tag.name)
-                } else {
-                    None
-                };
+                let raw = if tag.kind == TagKind::StartTag { raw_state(&tag.name) } else { None };
                 if let Some((name, depth)) = skipping.as_mut() {
                     if *name == tag.name {
                         match tag.kind {
@@ -488,10 +467,7 @@ fn is_void(name: &str) -> bool {
 /// dialect, a spoiler's content shows as "[spoiler]" (excerpts must not give the ending away) and
 /// footnote markers, image credits and missing-media notices are left out.
 pub fn html_to_text(html: &str) -> String {
-    let sink = TextCollector {
-        out: RefCell::new(String::new()),
-        skipping: RefCell::new(None),
-    };
+    let sink = TextCollector { out: RefCell::new(String::new()), skipping: RefCell::new(None) };
     collapse_whitespace(&tokenize(html, sink).out.into_inner())
 }
 
@@ -502,9 +478,7 @@ mod tests {
     #[test]
     fn text_separates_blocks_but_not_inline_runs() {
         assert_eq!(
-            html_to_text(
-                "<p>Kathy <em>H</em>.</p><p>Ruth&amp;Tommy</p><ul><li>a</li><li>b</li></ul>"
-            ),
+            html_to_text("<p>Kathy <em>H</em>.</p><p>Ruth&amp;Tommy</p><ul><li>a</li><li>b</li></ul>"),
             "Kathy H. Ruth&Tommy a b"
         );
     }
@@ -512,9 +486,7 @@ mod tests {
     #[test]
     fn text_drops_scripts_and_styles() {
         assert_eq!(
-            html_to_text(
-                "a<script>if (1<2) {}</script>b<style>p{}</style> c<template><p>x</p></template>"
-            ),
+            html_to_text("a<script>if (1<2) {}</script>b<style>p{}</style> c<template><p>x</p></template>"),
             "ab c"
         );
     }
@@ -529,20 +501,13 @@ mod tests {
     fn srcset_parsing_follows_commas_and_descriptors() {
         let parsed = parse_srcset(" a.jpg 480w,b.jpg 2x , c,d.jpg,, e.jpg");
         let urls: Vec<_> = parsed.iter().map(|c| (c.url, c.descriptor)).collect();
-        assert_eq!(
-            urls,
-            vec![
-                ("a.jpg", "480w"),
-                ("b.jpg", "2x"),
-                ("c,d.jpg", ""),
-                ("e.jpg", "")
-            ]
-        );
+        assert_eq!(urls, vec![("a.jpg", "480w"), ("b.jpg", "2x"), ("c,d.jpg", ""), ("e.jpg", "")]);
     }
 
     #[test]
     fn rewriting_keeps_raw_text_elements_verbatim() {
-        let html = "<p title=\"a &amp; &lt;b&gt;\">x &lt; y</p><script>if (a<b) {}</script><textarea>&lt;b&gt;</textarea>";
+        let html =
+            "<p title=\"a &amp; &lt;b&gt;\">x &lt; y</p><script>if (a<b) {}</script><textarea>&lt;b&gt;</textarea>";
         assert_eq!(rewrite_start_tags(html, |_| {}), html);
     }
 }

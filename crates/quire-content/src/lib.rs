@@ -56,29 +56,17 @@ pub struct Rendered {
 fn finish(output: dialect::Output, sanitize: fn(&str) -> String) -> Rendered {
     let html = sanitize(&output.html);
     let text = html_to_text(&html);
-    Rendered {
-        word_count: text::word_count(&text),
-        html,
-        text,
-        headings: output.headings,
-        media_ids: output.media_ids,
-    }
+    Rendered { word_count: text::word_count(&text), html, text, headings: output.headings, media_ids: output.media_ids }
 }
 
 /// Renders an author's post or page with the full dialect; raw HTML is allowed but sanitised.
 pub fn render_post(markdown: &str, media: &dyn MediaLookup) -> Rendered {
-    finish(
-        dialect::render(markdown, Dialect::Post, media),
-        sanitize_html,
-    )
+    finish(dialect::render(markdown, Dialect::Post, media), sanitize_html)
 }
 
 /// Renders a reader's comment: emphasis, links, code, quotes, lists and line breaks only; raw
 /// HTML shows as text, images as links, headings as paragraphs, and every link is marked
 /// `rel="nofollow ugc noopener"`.
 pub fn render_comment(markdown: &str) -> Rendered {
-    finish(
-        dialect::render(markdown, Dialect::Comment, &NoMedia),
-        sanitize::sanitize_comment,
-    )
+    finish(dialect::render(markdown, Dialect::Comment, &NoMedia), sanitize::sanitize_comment)
 }

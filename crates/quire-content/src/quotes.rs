@@ -37,18 +37,14 @@ impl Citations {
     /// Finds the cited quotes under `root` and removes the dash from each citation.
     pub(crate) fn find<'a>(root: Node<'a>) -> Self {
         let mut found = Citations::default();
-        let quotes: Vec<Node<'a>> = root
-            .descendants()
-            .filter(|n| matches!(n.data().value, NodeValue::BlockQuote))
-            .collect();
+        let quotes: Vec<Node<'a>> =
+            root.descendants().filter(|n| matches!(n.data().value, NodeValue::BlockQuote)).collect();
         for quote in quotes {
             let Some(last) = quote.last_child() else {
                 continue;
             };
             // A quote made of nothing but a dash line is a quotation, not a citation.
-            if last.previous_sibling().is_none()
-                || !matches!(last.data().value, NodeValue::Paragraph)
-            {
+            if last.previous_sibling().is_none() || !matches!(last.data().value, NodeValue::Paragraph) {
                 continue;
             }
             let Some(first) = last.first_child() else {

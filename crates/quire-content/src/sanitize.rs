@@ -50,19 +50,12 @@ const REL_TOKENS: [&str; 13] = [
 ];
 
 /// ARIA roles an author may set (the spoiler is a `button`).
-const ROLES: [&str; 6] = [
-    "button",
-    "note",
-    "img",
-    "presentation",
-    "none",
-    "doc-noteref",
-];
+const ROLES: [&str; 6] = ["button", "note", "img", "presentation", "none", "doc-noteref"];
 
 /// Elements removed together with their content (the rest of the disallowed ones are unwrapped).
 const DROP_WITH_CONTENT: [&str; 19] = [
-    "script", "style", "iframe", "frame", "frameset", "object", "embed", "applet", "noscript",
-    "noembed", "noframes", "template", "textarea", "select", "svg", "math", "xmp", "title", "head",
+    "script", "style", "iframe", "frame", "frameset", "object", "embed", "applet", "noscript", "noembed", "noframes",
+    "template", "textarea", "select", "svg", "math", "xmp", "title", "head",
 ];
 
 /// Whether a URL would be allowed by the sanitiser: an allowed scheme or relative.
@@ -104,40 +97,27 @@ fn filter_srcset(value: &str) -> Option<String> {
 /// Keeps the whitelisted tokens of a space-separated attribute, dropping it when none are left.
 fn keep_tokens<'a>(value: &'a str, keep: impl Fn(&str) -> bool) -> Option<Cow<'a, str>> {
     let tokens: Vec<&str> = value.split_ascii_whitespace().filter(|t| keep(t)).collect();
-    if tokens.is_empty() {
-        None
-    } else {
-        Some(Cow::Owned(tokens.join(" ")))
-    }
+    if tokens.is_empty() { None } else { Some(Cow::Owned(tokens.join(" "))) }
 }
 
 /// Characters a class token may hold (`+` and `#` for languages such as `c++` and `c#`).
 fn plain_token(token: &str) -> bool {
-    token
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b"-_+#.".contains(&b))
+    token.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_+#.".contains(&b))
 }
 
 fn allowed_class(class: &str) -> bool {
-    plain_token(class)
-        && (CLASS_NAMES.contains(&class) || CLASS_PREFIXES.iter().any(|p| class.starts_with(p)))
+    plain_token(class) && (CLASS_NAMES.contains(&class) || CLASS_PREFIXES.iter().any(|p| class.starts_with(p)))
 }
 
 /// Value-level checks ammonia cannot express with its whitelists.
 fn filter_attribute<'a>(element: &str, attribute: &str, value: &'a str) -> Option<Cow<'a, str>> {
     match attribute {
         "class" => keep_tokens(value, allowed_class),
-        "rel" => keep_tokens(value, |t| {
-            REL_TOKENS.contains(&t.to_ascii_lowercase().as_str())
-        }),
-        "role" => ROLES
-            .contains(&value.trim())
-            .then_some(Cow::Borrowed(value)),
+        "rel" => keep_tokens(value, |t| REL_TOKENS.contains(&t.to_ascii_lowercase().as_str())),
+        "role" => ROLES.contains(&value.trim()).then_some(Cow::Borrowed(value)),
         "tabindex" => matches!(value.trim(), "0" | "-1").then_some(Cow::Borrowed(value)),
         "loading" => matches!(value.trim(), "lazy" | "eager").then_some(Cow::Borrowed(value)),
-        "decoding" => {
-            matches!(value.trim(), "async" | "sync" | "auto").then_some(Cow::Borrowed(value))
-        }
+        "decoding" => matches!(value.trim(), "async" | "sync" | "auto").then_some(Cow::Borrowed(value)),
         "srcset" => filter_srcset(value).map(Cow::Owned),
         "type" if element == "source" => {
             // A MIME type, nothing more.
@@ -151,11 +131,7 @@ fn filter_attribute<'a>(element: &str, attribute: &str, value: &'a str) -> Optio
 }
 
 /// Comments keep only the language class on code blocks.
-fn filter_comment_attribute<'a>(
-    _element: &str,
-    attribute: &str,
-    value: &'a str,
-) -> Option<Cow<'a, str>> {
+fn filter_comment_attribute<'a>(_element: &str, attribute: &str, value: &'a str) -> Option<Cow<'a, str>> {
     match attribute {
         "class" => keep_tokens(value, |c| c.starts_with("language-") && plain_token(c)),
         _ => Some(Cow::Borrowed(value)),
@@ -183,43 +159,17 @@ static POST: LazyLock<Builder<'static>> = LazyLock::new(|| {
     let tags = set(&POST_TAGS);
     let tag_attributes: HashMap<&str, HashSet<&str>> = [
         ("a", set(&["href", "hreflang", "rel"])),
-        (
-            "img",
-            set(&[
-                "src", "srcset", "sizes", "alt", "width", "height", "loading", "decoding",
-            ]),
-        ),
-        (
-            "source",
-            set(&["src", "srcset", "sizes", "media", "type", "width", "height"]),
-        ),
-        (
-            "video",
-            set(&[
-                "src",
-                "poster",
-                "width",
-                "height",
-                "preload",
-                "loop",
-                "muted",
-                "playsinline",
-            ]),
-        ),
+        ("img", set(&["src", "srcset", "sizes", "alt", "width", "height", "loading", "decoding"])),
+        ("source", set(&["src", "srcset", "sizes", "media", "type", "width", "height"])),
+        ("video", set(&["src", "poster", "width", "height", "preload", "loop", "muted", "playsinline"])),
         ("audio", set(&["src", "preload", "loop", "muted"])),
-        (
-            "track",
-            set(&["src", "kind", "srclang", "label", "default"]),
-        ),
+        ("track", set(&["src", "kind", "srclang", "label", "default"])),
         ("time", set(&["datetime"])),
         ("del", set(&["datetime"])),
         ("ins", set(&["datetime"])),
         ("ol", set(&["start", "reversed", "type"])),
         ("li", set(&["value"])),
-        (
-            "th",
-            set(&["colspan", "rowspan", "align", "scope", "headers"]),
-        ),
+        ("th", set(&["colspan", "rowspan", "align", "scope", "headers"])),
         ("td", set(&["colspan", "rowspan", "align", "headers"])),
         ("col", set(&["span"])),
         ("colgroup", set(&["span"])),
@@ -231,12 +181,10 @@ static POST: LazyLock<Builder<'static>> = LazyLock::new(|| {
     .collect();
     // Media always shows its controls. (At most one forced attribute per element: ammonia adds
     // them in hash order, and the output must be the same bytes every time.)
-    let forced: HashMap<&str, HashMap<&str, &str>> = [
-        ("video", [("controls", "")].into_iter().collect()),
-        ("audio", [("controls", "")].into_iter().collect()),
-    ]
-    .into_iter()
-    .collect();
+    let forced: HashMap<&str, HashMap<&str, &str>> =
+        [("video", [("controls", "")].into_iter().collect()), ("audio", [("controls", "")].into_iter().collect())]
+            .into_iter()
+            .collect();
     let mut b = Builder::empty();
     b.tags(tags)
         .clean_content_tags(set(&DROP_WITH_CONTENT))
@@ -255,28 +203,9 @@ static POST: LazyLock<Builder<'static>> = LazyLock::new(|| {
 /// The comment sanitiser: inline emphasis, links, code, quotes and lists; every link marked as
 /// user-generated.
 static COMMENT: LazyLock<Builder<'static>> = LazyLock::new(|| {
-    let tags = set(&[
-        "p",
-        "br",
-        "em",
-        "strong",
-        "del",
-        "s",
-        "a",
-        "code",
-        "pre",
-        "blockquote",
-        "ul",
-        "ol",
-        "li",
-    ]);
-    let tag_attributes: HashMap<&str, HashSet<&str>> = [
-        ("a", set(&["href"])),
-        ("ol", set(&["start"])),
-        ("code", set(&["class"])),
-    ]
-    .into_iter()
-    .collect();
+    let tags = set(&["p", "br", "em", "strong", "del", "s", "a", "code", "pre", "blockquote", "ul", "ol", "li"]);
+    let tag_attributes: HashMap<&str, HashSet<&str>> =
+        [("a", set(&["href"])), ("ol", set(&["start"])), ("code", set(&["class"]))].into_iter().collect();
     let mut b = Builder::empty();
     b.tags(tags)
         .clean_content_tags(set(&DROP_WITH_CONTENT))
@@ -314,17 +243,10 @@ fn mark_external_link(tag: &mut Tag) {
         return;
     }
     let rel = attr(tag, "rel").unwrap_or_default().trim();
-    if rel
-        .split_ascii_whitespace()
-        .any(|t| t.eq_ignore_ascii_case("noopener"))
-    {
+    if rel.split_ascii_whitespace().any(|t| t.eq_ignore_ascii_case("noopener")) {
         return;
     }
-    let rel = if rel.is_empty() {
-        "noopener".to_owned()
-    } else {
-        format!("{rel} noopener")
-    };
+    let rel = if rel.is_empty() { "noopener".to_owned() } else { format!("{rel} noopener") };
     set_attr(tag, "rel", &rel);
 }
 
@@ -351,10 +273,7 @@ mod tests {
     #[test]
     fn scripts_handlers_and_bad_urls_go() {
         let html = r#"<p onclick="x()">Hi<script>alert(1)</script><img src=x onerror=alert(1)><a href="javascript:alert(1)">a</a><a href="&#106;avascript:alert(1)">b</a></p>"#;
-        assert_eq!(
-            sanitize_html(html),
-            r#"<p>Hi<img src="x"><a>a</a><a>b</a></p>"#
-        );
+        assert_eq!(sanitize_html(html), r#"<p>Hi<img src="x"><a>a</a><a>b</a></p>"#);
     }
 
     #[test]
@@ -368,9 +287,7 @@ mod tests {
     #[test]
     fn classes_outside_the_theme_are_dropped() {
         assert_eq!(
-            sanitize_html(
-                r#"<span class="spoiler evil hl-keyword">x</span><div class="evil">y</div>"#
-            ),
+            sanitize_html(r#"<span class="spoiler evil hl-keyword">x</span><div class="evil">y</div>"#),
             r#"<span class="spoiler hl-keyword">x</span><div>y</div>"#
         );
     }

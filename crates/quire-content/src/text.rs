@@ -33,9 +33,7 @@ pub fn reading_minutes(word_count: usize) -> u32 {
 /// Words in `text`: whitespace-separated runs holding at least one letter or digit, so a lone
 /// dash or ellipsis between spaces is not counted.
 pub fn word_count(text: &str) -> usize {
-    text.split_whitespace()
-        .filter(|w| w.chars().any(char::is_alphanumeric))
-        .count()
+    text.split_whitespace().filter(|w| w.chars().any(char::is_alphanumeric)).count()
 }
 
 /// Collapses every run of whitespace to one space and trims both ends.
@@ -63,10 +61,7 @@ pub fn excerpt(text: &str, max_chars: usize) -> String {
     }
     // Room for the text, keeping one character for the ellipsis.
     let budget = max_chars - 1;
-    let end = text
-        .char_indices()
-        .nth(budget)
-        .map_or(text.len(), |(i, _)| i);
+    let end = text.char_indices().nth(budget).map_or(text.len(), |(i, _)| i);
     let head = text.get(..end).unwrap_or_default();
     // Did the cut land between words? Then `head` is whole words already.
     let at_boundary = text.get(end..).is_some_and(|rest| rest.starts_with(' '));

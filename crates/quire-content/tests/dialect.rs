@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 
 use quire_content::{
-    MediaInfo, MediaVariant, NoMedia, absolutize_urls, excerpt, html_to_text, reading_minutes,
-    render_comment, render_post, sanitize_html,
+    MediaInfo, MediaVariant, NoMedia, absolutize_urls, excerpt, html_to_text, reading_minutes, render_comment,
+    render_post, sanitize_html,
 };
 
 /// A small media library: a photo with variants and full credits, an animated GIF, and the
@@ -21,16 +21,8 @@ fn library() -> HashMap<i64, MediaInfo> {
         credit: Some("Photograph by Richard Pohle / The Times".into()),
         licence: Some("CC BY 4.0".into()),
         variants: vec![
-            MediaVariant {
-                url: "/media/2020/ishiguro-960.webp".into(),
-                width: 960,
-                mime: "image/webp".into(),
-            },
-            MediaVariant {
-                url: "/media/2020/ishiguro-480.webp".into(),
-                width: 480,
-                mime: "image/webp".into(),
-            },
+            MediaVariant { url: "/media/2020/ishiguro-960.webp".into(), width: 960, mime: "image/webp".into() },
+            MediaVariant { url: "/media/2020/ishiguro-480.webp".into(), width: 480, mime: "image/webp".into() },
         ],
     };
     let gif = MediaInfo {
@@ -68,8 +60,7 @@ fn post(markdown: &str) -> String {
 
 #[test]
 fn gfm_table_keeps_column_alignment() {
-    let html =
-        post("| Book | Year |\n|:-----|-----:|\n| *Never Let Me Go* | 2005 |\n| Klara | 2021 |\n");
+    let html = post("| Book | Year |\n|:-----|-----:|\n| *Never Let Me Go* | 2005 |\n| Klara | 2021 |\n");
     assert!(html.contains("<td align=\"right\">2005</td>"));
     insta::assert_snapshot!("table", html);
 }
@@ -104,17 +95,11 @@ fn footnotes_link_both_ways() {
 
 #[test]
 fn headings_get_unique_slug_ids() {
-    let r = render_post(
-        "## What is *Never Let Me Go* about?\n\n### Notes\n\n### Notes\n",
-        &NoMedia,
-    );
+    let r = render_post("## What is *Never Let Me Go* about?\n\n### Notes\n\n### Notes\n", &NoMedia);
     assert!(r.html.contains("<h2 id=\"what-is-never-let-me-go-about\">"));
     let ids: Vec<&str> = r.headings.iter().map(|h| h.id.as_str()).collect();
     assert_eq!(ids, ["what-is-never-let-me-go-about", "notes", "notes-1"]);
-    assert_eq!(
-        r.headings.first().map(|h| h.text.as_str()),
-        Some("What is Never Let Me Go about?")
-    );
+    assert_eq!(r.headings.first().map(|h| h.text.as_str()), Some("What is Never Let Me Go about?"));
     insta::assert_snapshot!("heading_anchors", r.html);
 }
 
@@ -136,22 +121,15 @@ fn code_in_an_unknown_language_or_none_stays_plain() {
 
 #[test]
 fn a_lone_image_becomes_a_figure_captioned_by_its_title() {
-    let html = post(
-        "![The Hailsham tape](/img/tape.jpg \"Songs After Dark\")\n\n![No title](/img/plain.jpg)\n",
-    );
+    let html = post("![The Hailsham tape](/img/tape.jpg \"Songs After Dark\")\n\n![No title](/img/plain.jpg)\n");
     assert!(html.contains("<figcaption>Songs After Dark</figcaption>"));
     insta::assert_snapshot!("figure_title", html);
 }
 
 #[test]
 fn media_figure_carries_caption_credit_licence_and_srcset() {
-    let r = render_post(
-        "![](media:1)\n\n![Ishiguro, smiling](media:1 \"At the Nobel lecture\")\n",
-        &library(),
-    );
-    assert!(r.html.contains(
-        "<small class=\"credit\">Photograph by Richard Pohle / The Times · CC BY 4.0</small>"
-    ));
+    let r = render_post("![](media:1)\n\n![Ishiguro, smiling](media:1 \"At the Nobel lecture\")\n", &library());
+    assert!(r.html.contains("<small class=\"credit\">Photograph by Richard Pohle / The Times · CC BY 4.0</small>"));
     assert!(r.html.contains("480w") && r.html.contains("1600w"));
     assert_eq!(r.media_ids, [1]);
     insta::assert_snapshot!("figure_media", r.html);
@@ -168,10 +146,7 @@ fn animated_gif_keeps_only_its_original() {
 #[test]
 fn missing_media_shows_a_notice_instead_of_failing() {
     let r = render_post("![](media:404)\n\nAnd inline ![](media:405).\n", &library());
-    assert!(
-        r.html
-            .contains("<p class=\"missing-media\">Missing image (media:404)</p>")
-    );
+    assert!(r.html.contains("<p class=\"missing-media\">Missing image (media:404)</p>"));
     assert_eq!(r.media_ids, [404, 405]);
     insta::assert_snapshot!("figure_missing", r.html);
 }
@@ -186,13 +161,9 @@ fn an_image_inside_text_stays_inline() {
 
 #[test]
 fn em_dash_line_becomes_the_quote_citation() {
-    let html = post(
-        "> I was weeping for an altogether different reason.\n>\n> — Madame, *Never Let Me Go* (Ch. 22)\n",
-    );
+    let html = post("> I was weeping for an altogether different reason.\n>\n> — Madame, *Never Let Me Go* (Ch. 22)\n");
     assert!(html.starts_with("<figure class=\"quote\">"));
-    assert!(html.contains(
-        "<figcaption><cite>Madame, <em>Never Let Me Go</em> (Ch. 22)</cite></figcaption>"
-    ));
+    assert!(html.contains("<figcaption><cite>Madame, <em>Never Let Me Go</em> (Ch. 22)</cite></figcaption>"));
     insta::assert_snapshot!("quote_em_dash", html);
 }
 
@@ -205,23 +176,16 @@ fn double_hyphen_line_becomes_the_quote_citation() {
 
 #[test]
 fn a_quote_without_citation_stays_plain() {
-    let html =
-        post("> It was a sunny afternoon.\n>\n> And I'd gone to our dorm — to get something.\n");
+    let html = post("> It was a sunny afternoon.\n>\n> And I'd gone to our dorm — to get something.\n");
     assert!(!html.contains("<figure") && !html.contains("<cite>"));
     insta::assert_snapshot!("quote_plain", html);
 }
 
 #[test]
 fn spoiler_becomes_a_focusable_span() {
-    let r = render_post(
-        "In the end, ||Tommy completes|| after his fourth donation.\n",
-        &NoMedia,
-    );
+    let r = render_post("In the end, ||Tommy completes|| after his fourth donation.\n", &NoMedia);
     assert!(r.html.contains("<span class=\"spoiler\" tabindex=\"0\" role=\"button\" aria-label=\"Spoiler (select to reveal)\">Tommy completes</span>"));
-    assert!(
-        !r.text.contains("Tommy"),
-        "excerpts must not give the ending away"
-    );
+    assert!(!r.text.contains("Tommy"), "excerpts must not give the ending away");
     insta::assert_snapshot!("spoiler", r.html);
 }
 
@@ -243,17 +207,7 @@ fn raw_html_is_sanitised_but_writing_tags_survive() {
         "<iframe src=\"https://evil.example/\"></iframe><form action=\"/x\"><input type=\"text\"></form>\n\n",
         "<span class=\"spoiler evil\">ok</span> <img src=\"data:image/png;base64,AAAA\" alt=\"d\">\n",
     ));
-    for bad in [
-        "<script",
-        "onclick",
-        "onerror",
-        "javascript:",
-        "style=",
-        "<iframe",
-        "<form",
-        "data:",
-        "target=",
-    ] {
+    for bad in ["<script", "onclick", "onerror", "javascript:", "style=", "<iframe", "<form", "data:", "target="] {
         assert!(!html.contains(bad), "{bad} survived in {html}");
     }
     assert!(html.contains("<details><summary>Cast</summary>"));
@@ -305,10 +259,7 @@ fn absolutize_urls_makes_feed_links_absolute() {
 #[test]
 fn sanitize_html_and_html_to_text_work_on_their_own() {
     let imported = "<p class=\"wp-caption\">Never <b>Let</b> Me&nbsp;Go</p><script>x</script><style>p{}</style>";
-    assert_eq!(
-        sanitize_html(imported),
-        "<p>Never <b>Let</b> Me&nbsp;Go</p>"
-    );
+    assert_eq!(sanitize_html(imported), "<p>Never <b>Let</b> Me&nbsp;Go</p>");
     assert_eq!(html_to_text(imported), "Never Let Me Go");
 }
 
@@ -324,26 +275,15 @@ fn the_demo_essays_constructs_work_together() {
         "Madame, it turns out, ||was weeping for the old kind world||.\n",
     );
     let r = render_post(markdown, &library());
-    assert!(r.html.contains(
-        "<h2 id=\"reading-for-deeper-meaning-one-strange-incident-in-never-let-me-go\">"
-    ));
+    assert!(r.html.contains("<h2 id=\"reading-for-deeper-meaning-one-strange-incident-in-never-let-me-go\">"));
+    assert!(r.html.contains("<figcaption><cite>(Ch. 6)</cite></figcaption>"));
     assert!(
-        r.html
-            .contains("<figcaption><cite>(Ch. 6)</cite></figcaption>")
+        r.html.contains("<figcaption>Hailsham, in the film <small class=\"credit\">Roger Ebert</small></figcaption>")
     );
-    assert!(r.html.contains(
-        "<figcaption>Hailsham, in the film <small class=\"credit\">Roger Ebert</small></figcaption>"
-    ));
     assert!(r.html.contains("class=\"spoiler\""));
     assert_eq!(r.media_ids, [3]);
     assert_eq!(r.headings.len(), 1);
     insta::assert_snapshot!("demo_essay", r.html);
     insta::assert_snapshot!("demo_essay_text", r.text);
-    assert_eq!(
-        r.word_count,
-        r.text
-            .split_whitespace()
-            .filter(|w| w.chars().any(char::is_alphanumeric))
-            .count()
-    );
+    assert_eq!(r.word_count, r.text.split_whitespace().filter(|w| w.chars().any(char::is_alphanumeric)).count());
 }

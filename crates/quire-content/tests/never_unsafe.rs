@@ -6,13 +6,10 @@
 use std::cell::RefCell;
 
 use html5ever::tendril::StrTendril;
-use html5ever::tokenizer::{
-    BufferQueue, TagKind, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts,
-};
+use html5ever::tokenizer::{BufferQueue, TagKind, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts};
 use proptest::prelude::*;
 use quire_content::{
-    MediaInfo, MediaVariant, absolutize_urls, excerpt, html_to_text, render_comment, render_post,
-    sanitize_html,
+    MediaInfo, MediaVariant, absolutize_urls, excerpt, html_to_text, render_comment, render_post, sanitize_html,
 };
 
 /// Collects what is wrong with a piece of output HTML.
@@ -21,23 +18,10 @@ struct Inspector {
     problems: RefCell<Vec<String>>,
 }
 
-const URL_ATTRIBUTES: [&str; 11] = [
-    "href",
-    "src",
-    "srcset",
-    "poster",
-    "action",
-    "formaction",
-    "cite",
-    "background",
-    "xlink:href",
-    "data",
-    "ping",
-];
+const URL_ATTRIBUTES: [&str; 11] =
+    ["href", "src", "srcset", "poster", "action", "formaction", "cite", "background", "xlink:href", "data", "ping"];
 
-const FORBIDDEN_TAGS: [&str; 9] = [
-    "script", "iframe", "object", "embed", "style", "svg", "math", "form", "frame",
-];
+const FORBIDDEN_TAGS: [&str; 9] = ["script", "iframe", "object", "embed", "style", "svg", "math", "form", "frame"];
 
 impl TokenSink for Inspector {
     type Handle = ();
@@ -64,11 +48,8 @@ impl TokenSink for Inspector {
                         .collect::<String>()
                         .to_ascii_lowercase();
                     // A URL is dangerous by its scheme; `srcset` holds several URLs.
-                    let urls: Vec<&str> = if name == "srcset" {
-                        squeezed.split(',').collect()
-                    } else {
-                        vec![squeezed.as_str()]
-                    };
+                    let urls: Vec<&str> =
+                        if name == "srcset" { squeezed.split(',').collect() } else { vec![squeezed.as_str()] };
                     for scheme in ["javascript:", "vbscript:", "data:"] {
                         if urls.iter().any(|u| u.starts_with(scheme)) {
                             problems.push(format!("{scheme} URL in {name}=\"{}\"", &*attr.value));
@@ -124,11 +105,7 @@ fn library() -> std::collections::HashMap<i64, MediaInfo> {
         caption: Some("Caption".into()),
         credit: Some("Credit".into()),
         licence: None,
-        variants: vec![MediaVariant {
-            url: "/m/1-400.webp".into(),
-            width: 400,
-            mime: "image/webp".into(),
-        }],
+        variants: vec![MediaVariant { url: "/m/1-400.webp".into(), width: 400, mime: "image/webp".into() }],
     };
     std::collections::HashMap::from([(1, fine), (2, evil)])
 }

@@ -82,22 +82,12 @@ impl ThreadPath {
     /// The path of the ancestor at `depth` (itself when shallower), used to attach replies beyond
     /// the maximum depth to the deepest allowed ancestor.
     pub fn truncated_to_depth(&self, depth: usize) -> ThreadPath {
-        ThreadPath(
-            self.0
-                .split('.')
-                .take(depth + 1)
-                .collect::<Vec<_>>()
-                .join("."),
-        )
+        ThreadPath(self.0.split('.').take(depth + 1).collect::<Vec<_>>().join("."))
     }
 
     /// The id of the comment this path ends with.
     pub fn last_id(&self) -> Option<CommentId> {
-        self.0
-            .rsplit('.')
-            .next()
-            .and_then(|s| s.parse::<i64>().ok())
-            .map(CommentId)
+        self.0.rsplit('.').next().and_then(|s| s.parse::<i64>().ok()).map(CommentId)
     }
 }
 

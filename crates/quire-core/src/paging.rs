@@ -17,10 +17,7 @@ impl Page {
 
     /// A page, with number and size clamped into their valid ranges.
     pub fn new(number: u32, per_page: u32) -> Self {
-        Page {
-            number: number.max(1),
-            per_page: per_page.clamp(1, Self::MAX_PER_PAGE),
-        }
+        Page { number: number.max(1), per_page: per_page.clamp(1, Self::MAX_PER_PAGE) }
     }
 
     /// Rows to skip before this page.
@@ -50,12 +47,7 @@ pub struct Paged<T> {
 impl<T> Paged<T> {
     /// Wraps a page of items.
     pub fn new(items: Vec<T>, total: u64, page: Page) -> Self {
-        Paged {
-            items,
-            total,
-            number: page.number,
-            per_page: page.per_page,
-        }
+        Paged { items, total, number: page.number, per_page: page.per_page }
     }
 
     /// Number of pages (at least 1, so an empty list still has a first page).

@@ -56,10 +56,7 @@ pub struct PermalinkMatch {
 
 impl Default for PermalinkPattern {
     fn default() -> Self {
-        Self::parse(Self::DEFAULT).unwrap_or_else(|_| PermalinkPattern {
-            source: String::new(),
-            segments: Vec::new(),
-        })
+        Self::parse(Self::DEFAULT).unwrap_or_else(|_| PermalinkPattern { source: String::new(), segments: Vec::new() })
     }
 }
 
@@ -90,16 +87,11 @@ impl PermalinkPattern {
             };
             segments.push(segment);
         }
-        let identifies = segments
-            .iter()
-            .any(|s| matches!(s, Segment::Token(Token::Slug | Token::Id)));
+        let identifies = segments.iter().any(|s| matches!(s, Segment::Token(Token::Slug | Token::Id)));
         if !identifies {
             return Err(PermalinkError::NoIdentity);
         }
-        Ok(PermalinkPattern {
-            source: pattern.to_string(),
-            segments,
-        })
+        Ok(PermalinkPattern { source: pattern.to_string(), segments })
     }
 
     /// The pattern as written.
@@ -143,22 +135,17 @@ impl PermalinkPattern {
                 Segment::Token(Token::Day) if digits(2) => {
                     found.day = part.parse().ok().filter(|d| (1..=31).contains(d))
                 }
-                Segment::Token(Token::Slug) if crate::slug::is_valid_slug(part) => {
-                    found.slug = Some(part.to_string())
-                }
+                Segment::Token(Token::Slug) if crate::slug::is_valid_slug(part) => found.slug = Some(part.to_string()),
                 Segment::Token(Token::Id) => found.id = Some(part.parse().ok().filter(|n: &i64| *n > 0)?),
                 Segment::Token(_) => return None,
             }
         }
-        let dates_valid = self
-            .segments
-            .iter()
-            .all(|s| match s {
-                Segment::Token(Token::Year) => found.year.is_some(),
-                Segment::Token(Token::Month) => found.month.is_some(),
-                Segment::Token(Token::Day) => found.day.is_some(),
-                _ => true,
-            });
+        let dates_valid = self.segments.iter().all(|s| match s {
+            Segment::Token(Token::Year) => found.year.is_some(),
+            Segment::Token(Token::Month) => found.month.is_some(),
+            Segment::Token(Token::Day) => found.day.is_some(),
+            _ => true,
+        });
         dates_valid.then_some(found)
     }
 }
@@ -180,7 +167,13 @@ mod tests {
         let m = p.match_path("/2020/01/01/never-let-me-go/");
         assert_eq!(
             m,
-            Some(PermalinkMatch { year: Some(2020), month: Some(1), day: Some(1), slug: Some("never-let-me-go".into()), id: None })
+            Some(PermalinkMatch {
+                year: Some(2020),
+                month: Some(1),
+                day: Some(1),
+                slug: Some("never-let-me-go".into()),
+                id: None
+            })
         );
         assert_eq!(p.match_path("/2020/13/01/x/"), None);
         assert_eq!(p.match_path("/2020/01/x/"), None);

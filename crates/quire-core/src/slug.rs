@@ -9,12 +9,7 @@ pub fn slugify(text: &str) -> String {
     let joined: String = text.chars().filter(|c| !matches!(c, '\'' | '’' | '‘')).collect();
     let mut slug = slug::slugify(joined);
     if slug.len() > MAX_SLUG_LEN {
-        let cut = slug
-            .char_indices()
-            .map(|(i, _)| i)
-            .take_while(|i| *i <= MAX_SLUG_LEN)
-            .last()
-            .unwrap_or(0);
+        let cut = slug.char_indices().map(|(i, _)| i).take_while(|i| *i <= MAX_SLUG_LEN).last().unwrap_or(0);
         slug.truncate(cut);
         while slug.ends_with('-') {
             slug.pop();

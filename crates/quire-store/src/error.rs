@@ -14,7 +14,9 @@ pub enum StoreError {
     #[error("{0}")]
     Unsupported(String),
     /// The database was written by a newer Quire than this one.
-    #[error("the database schema (version {found}) is newer than this Quire understands (version {known}); upgrade Quire")]
+    #[error(
+        "the database schema (version {found}) is newer than this Quire understands (version {known}); upgrade Quire"
+    )]
     SchemaTooNew {
         /// Newest migration in the database.
         found: i64,
@@ -35,9 +37,6 @@ pub enum StoreError {
 impl StoreError {
     /// Whether the failure is the database being unreachable or overloaded (worth a 503).
     pub fn is_unavailable(&self) -> bool {
-        matches!(
-            self,
-            StoreError::Database(sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_))
-        )
+        matches!(self, StoreError::Database(sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_)))
     }
 }

@@ -12,8 +12,7 @@ pub use model::*;
 pub use sqlite::SqliteStore;
 
 use quire_core::{
-    Comment, CommentId, Media, MediaId, Page, Paged, Post, PostId, PostKind, SearchQuery, Term, TermKind, User,
-    UserId,
+    Comment, CommentId, Media, MediaId, Page, Paged, Post, PostId, PostKind, SearchQuery, Term, TermKind, User, UserId,
 };
 
 /// The database behind a site.
@@ -37,9 +36,7 @@ impl Store {
     /// when missing. Does not migrate.
     pub async fn connect(url: &str) -> Result<Store, StoreError> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            return Err(StoreError::Unsupported(
-                "PostgreSQL support is not built yet; use a sqlite:// URL".into(),
-            ));
+            return Err(StoreError::Unsupported("PostgreSQL support is not built yet; use a sqlite:// URL".into()));
         }
         Ok(Store::Sqlite(SqliteStore::connect(url).await?))
     }
@@ -134,7 +131,12 @@ impl Store {
     }
 
     /// Full-text search over public posts and pages, best first, with highlighted snippets.
-    pub async fn search(&self, query: &SearchQuery, now: time::OffsetDateTime, page: Page) -> Result<Paged<SearchHit>, StoreError> {
+    pub async fn search(
+        &self,
+        query: &SearchQuery,
+        now: time::OffsetDateTime,
+        page: Page,
+    ) -> Result<Paged<SearchHit>, StoreError> {
         dispatch!(self, s => s.search(query, now, page).await)
     }
 
@@ -180,7 +182,11 @@ impl Store {
     }
 
     /// The newest approved comments on public posts, with their post, for the comments feed.
-    pub async fn recent_public_comments(&self, now: time::OffsetDateTime, limit: i64) -> Result<Vec<(Comment, Post)>, StoreError> {
+    pub async fn recent_public_comments(
+        &self,
+        now: time::OffsetDateTime,
+        limit: i64,
+    ) -> Result<Vec<(Comment, Post)>, StoreError> {
         dispatch!(self, s => s.recent_public_comments(now, limit).await)
     }
 

@@ -1,6 +1,6 @@
 //! The store conformance suite: behaviour every backend must show, written against `Store` only.
 //! It runs on SQLite always; PostgreSQL joins when its backend lands (see `postgres_is_reachable…`).
-#![expect(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, reason = "tests")]
+#![expect(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests")]
 
 use quire_core::{
     CommentId, CommentStatus, Discussion, Email, Page, PostKind, PostStatus, Role, SearchQuery, TermKind,
@@ -104,7 +104,11 @@ async fn duplicate_slugs_and_emails_are_conflicts_not_failures() {
         })
         .await;
     assert!(matches!(dup, Err(StoreError::Conflict(_))), "emails are unique whatever their case: {dup:?}");
-    assert_eq!(f.store.post_by_slug(PostKind::Post, "same").await.unwrap().unwrap().title, "One", "nothing saved was lost");
+    assert_eq!(
+        f.store.post_by_slug(PostKind::Post, "same").await.unwrap().unwrap().title,
+        "One",
+        "nothing saved was lost"
+    );
 }
 
 #[tokio::test]
@@ -134,13 +138,23 @@ async fn search_ranks_title_matches_and_understands_phrases_and_exclusions() {
     let user = writer(&f.store).await;
     let now = OffsetDateTime::now_utc() - Duration::hours(1);
     f.store.create_post(&post(user.id, "a", "Clones at Hailsham", "a boarding school story", now)).await.unwrap();
-    f.store.create_post(&post(user.id, "b", "Cottages", "the clones leave Hailsham for the cottages", now)).await.unwrap();
+    f.store
+        .create_post(&post(user.id, "b", "Cottages", "the clones leave Hailsham for the cottages", now))
+        .await
+        .unwrap();
     f.store.create_post(&post(user.id, "c", "Klara", "an artificial friend, not a clone", now)).await.unwrap();
     let hits = |q: &str| {
         let store = f.store.clone();
         let q = SearchQuery::parse(q);
         async move {
-            store.search(&q, OffsetDateTime::now_utc(), Page::new(1, 10)).await.unwrap().items.into_iter().map(|h| h.post.slug).collect::<Vec<_>>()
+            store
+                .search(&q, OffsetDateTime::now_utc(), Page::new(1, 10))
+                .await
+                .unwrap()
+                .items
+                .into_iter()
+                .map(|h| h.post.slug)
+                .collect::<Vec<_>>()
         }
     };
     assert_eq!(hits("hailsham").await, ["a", "b"], "title matches rank first");
@@ -148,7 +162,8 @@ async fn search_ranks_title_matches_and_understands_phrases_and_exclusions() {
     assert_eq!(hits("clone -hailsham").await, ["c"], "stemming finds clones for clone; exclusion drops the rest");
     assert_eq!(hits("cott*").await, ["b"]);
     assert!(hits("-everything").await.is_empty());
-    let snippet = f.store.search(&SearchQuery::parse("boarding"), OffsetDateTime::now_utc(), Page::new(1, 10)).await.unwrap();
+    let snippet =
+        f.store.search(&SearchQuery::parse("boarding"), OffsetDateTime::now_utc(), Page::new(1, 10)).await.unwrap();
     assert!(snippet.items[0].snippet.contains("\u{2}boarding\u{3}"), "{:?}", snippet.items[0].snippet);
 }
 

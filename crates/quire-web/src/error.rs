@@ -52,10 +52,17 @@ impl AppError {
     /// Title and message a reader is shown.
     pub fn public_text(&self) -> (&'static str, String) {
         match self {
-            AppError::NotFound => ("Page not found", "Nothing lives at this address. Try a search, or start from the home page.".into()),
+            AppError::NotFound => {
+                ("Page not found", "Nothing lives at this address. Try a search, or start from the home page.".into())
+            }
             AppError::BadRequest(msg) => ("Bad request", msg.clone()),
-            AppError::Unavailable => ("Temporarily unavailable", "The site is briefly unavailable. Please try again in a moment.".into()),
-            AppError::Internal(_) => ("Something went wrong", "The page could not be shown because of an error on our side. It has been logged.".into()),
+            AppError::Unavailable => {
+                ("Temporarily unavailable", "The site is briefly unavailable. Please try again in a moment.".into())
+            }
+            AppError::Internal(_) => (
+                "Something went wrong",
+                "The page could not be shown because of an error on our side. It has been logged.".into(),
+            ),
         }
     }
 
@@ -72,9 +79,7 @@ impl AppError {
 /// A plain-text answer for requests too malformed to deserve a themed page.
 pub fn plain(status: StatusCode, message: &str) -> Response {
     let mut response = (status, format!("{message}\n")).into_response();
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
     response
 }
 

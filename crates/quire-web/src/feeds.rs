@@ -60,7 +60,9 @@ fn rss_document(feed: &FeedView) -> String {
             out.set_pub_date(rfc2822(&item.published_iso));
             out.set_description(item.summary.clone());
             out.set_content(item.html.clone());
-            out.set_categories(item.categories.iter().map(|c| rss::Category { name: c.clone(), domain: None }).collect::<Vec<_>>());
+            out.set_categories(
+                item.categories.iter().map(|c| rss::Category { name: c.clone(), domain: None }).collect::<Vec<_>>(),
+            );
             out.set_dublin_core_ext(DublinCoreExtension { creators: vec![item.author.clone()], ..Default::default() });
             out
         })
@@ -105,7 +107,11 @@ fn atom_document(feed: &FeedView) -> String {
                 content_type: Some("html".into()),
                 ..Default::default()
             }),
-            categories: item.categories.iter().map(|c| atom::Category { term: c.clone(), ..Default::default() }).collect(),
+            categories: item
+                .categories
+                .iter()
+                .map(|c| atom::Category { term: c.clone(), ..Default::default() })
+                .collect(),
             ..Default::default()
         })
         .collect();
@@ -117,7 +123,12 @@ fn atom_document(feed: &FeedView) -> String {
         lang: Some(feed.language.clone()),
         generator: Some(atom::Generator { value: "Quire".into(), ..Default::default() }),
         links: vec![
-            atom::Link { href: feed.home_url.clone(), rel: "alternate".into(), mime_type: Some("text/html".into()), ..Default::default() },
+            atom::Link {
+                href: feed.home_url.clone(),
+                rel: "alternate".into(),
+                mime_type: Some("text/html".into()),
+                ..Default::default()
+            },
             atom::Link {
                 href: sibling(&feed.self_url, FeedFormat::Atom),
                 rel: "self".into(),

@@ -79,10 +79,8 @@ pub async fn public(State(state): State<WebState>, method: Method, uri: Uri, hea
     let key = request::cache_key(&path, &query);
     let version = state.app.version();
     let personal = is_personal(&headers);
-    if !personal {
-        if let Some(page) = state.cache.get(version, &key) {
-            return respond(&page, &headers);
-        }
+    if !personal && let Some(page) = state.cache.get(version, &key) {
+        return respond(&page, &headers);
     }
     match render_public(&state, &path, &query, version).await {
         Ok(Rendered::Page(page)) => {
@@ -110,7 +108,12 @@ enum Rendered {
     Redirect(String),
 }
 
-async fn render_public(state: &WebState, path: &str, query: &quire_app::reading::ReaderQuery, version: u64) -> Result<Rendered, AppError> {
+async fn render_public(
+    state: &WebState,
+    path: &str,
+    query: &quire_app::reading::ReaderQuery,
+    version: u64,
+) -> Result<Rendered, AppError> {
     let resolved = state.app.resolve(path, query).await?;
     let etag = format!("W/\"{}-{version}\"", state.boot_id);
     let page = match resolved {
@@ -118,13 +121,17 @@ async fn render_public(state: &WebState, path: &str, query: &quire_app::reading:
         Resolved::Post(page) => {
             let site = state.app.site_view().await?;
             let meta = seo::for_post(&site, &page);
-            let html = state.theme.render("post.html", json!({ "site": site, "meta": meta, "page": page, "request_path": path }))?;
+            let html = state
+                .theme
+                .render("post.html", json!({ "site": site, "meta": meta, "page": page, "request_path": path }))?;
             CachedPage::new("text/html; charset=utf-8", HTML_CACHE, Bytes::from(html), etag)
         }
         Resolved::List(list) => {
             let site = state.app.site_view().await?;
             let meta = seo::for_list(&site, &list);
-            let html = state.theme.render("list.html", json!({ "site": site, "meta": meta, "list": list, "request_path": path }))?;
+            let html = state
+                .theme
+                .render("list.html", json!({ "site": site, "meta": meta, "list": list, "request_path": path }))?;
             CachedPage::new("text/html; charset=utf-8", HTML_CACHE, Bytes::from(html), etag)
         }
         Resolved::Feed(feed, format) => {
@@ -176,7 +183,9 @@ pub async fn sitemap(State(state): State<WebState>, headers: HeaderMap) -> Respo
         Ok(entries) => entries,
         Err(e) => return error_page(&state, e.into(), "/sitemap.xml").await,
     };
-    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+    let mut xml = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
     for entry in entries {
         xml.push_str(&format!(
             "  <url><loc>{}</loc><lastmod>{}</lastmod></url>\n",
@@ -197,7 +206,8 @@ pub async fn robots(State(state): State<WebState>) -> Response {
         "User-agent: *\nDisallow: /admin/\nDisallow: /api/\nDisallow: /search\nAllow: /\n\nSitemap: {}/sitemap.xml\n",
         state.app.config().site_url()
     );
-    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], body).into_response()
+    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], body)
+        .into_response()
 }
 
 /// `GET /static/{*name}`: theme files; versioned URLs may be cached forever.

@@ -40,7 +40,8 @@ pub fn decode_path(raw: &str) -> Result<String, &'static str> {
     if raw.len() > MAX_PATH_BYTES {
         return Err("The requested path is too long.");
     }
-    let path = percent_decode(raw, false).ok_or("The requested path is not valid UTF-8 or has a malformed %-escape.")?;
+    let path =
+        percent_decode(raw, false).ok_or("The requested path is not valid UTF-8 or has a malformed %-escape.")?;
     if path.contains('\0') {
         return Err("The requested path contains a NUL character.");
     }
@@ -56,16 +57,17 @@ pub fn decode_query(raw: Option<&str>) -> Result<ReaderQuery, String> {
     }
     for pair in raw.split('&').filter(|p| !p.is_empty()) {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let key = percent_decode(key, true).ok_or("The query string is not valid UTF-8 or has a malformed %-escape.")?;
-        let value = percent_decode(value, true).ok_or("The query string is not valid UTF-8 or has a malformed %-escape.")?;
+        let key =
+            percent_decode(key, true).ok_or("The query string is not valid UTF-8 or has a malformed %-escape.")?;
+        let value =
+            percent_decode(value, true).ok_or("The query string is not valid UTF-8 or has a malformed %-escape.")?;
         match key.as_str() {
             "q" | "s" => query.search = Some(value),
             "page" | "paged" => {
-                let page = value
-                    .parse::<u32>()
-                    .ok()
-                    .filter(|n| (1..=MAX_PAGE).contains(n))
-                    .ok_or_else(|| format!("The page number {value:?} is not a whole number from 1 to {MAX_PAGE}."))?;
+                let page =
+                    value.parse::<u32>().ok().filter(|n| (1..=MAX_PAGE).contains(n)).ok_or_else(|| {
+                        format!("The page number {value:?} is not a whole number from 1 to {MAX_PAGE}.")
+                    })?;
                 query.page = Some(page);
             }
             _ => {}

@@ -52,10 +52,26 @@ pub struct Meta {
 
 fn site_feeds(site: &SiteView) -> Vec<Alternate> {
     vec![
-        Alternate { title: format!("{} – Feed", site.title), url: format!("{}/feed/", site.url), mime: "application/rss+xml" },
-        Alternate { title: format!("{} – Atom", site.title), url: format!("{}/feed/atom/", site.url), mime: "application/atom+xml" },
-        Alternate { title: format!("{} – JSON Feed", site.title), url: format!("{}/feed.json", site.url), mime: "application/feed+json" },
-        Alternate { title: format!("{} – Comments Feed", site.title), url: format!("{}/comments/feed/", site.url), mime: "application/rss+xml" },
+        Alternate {
+            title: format!("{} – Feed", site.title),
+            url: format!("{}/feed/", site.url),
+            mime: "application/rss+xml",
+        },
+        Alternate {
+            title: format!("{} – Atom", site.title),
+            url: format!("{}/feed/atom/", site.url),
+            mime: "application/atom+xml",
+        },
+        Alternate {
+            title: format!("{} – JSON Feed", site.title),
+            url: format!("{}/feed.json", site.url),
+            mime: "application/feed+json",
+        },
+        Alternate {
+            title: format!("{} – Comments Feed", site.title),
+            url: format!("{}/comments/feed/", site.url),
+            mime: "application/rss+xml",
+        },
     ]
 }
 
@@ -84,7 +100,8 @@ pub fn for_post(site: &SiteView, page: &PostPage) -> Meta {
     let post = &page.post;
     let image = first_image(post);
     let image_url = image.as_ref().map(|(src, _)| format!("{}{src}", site.url));
-    let person = json!({ "@type": "Person", "name": post.author.name, "url": format!("{}{}", site.url, post.author.url) });
+    let person =
+        json!({ "@type": "Person", "name": post.author.name, "url": format!("{}{}", site.url, post.author.url) });
     let mut article = json!({
         "@type": if post.kind == "page" { "WebPage" } else { "BlogPosting" },
         "@id": format!("{}#article", post.absolute_url),

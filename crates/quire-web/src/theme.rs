@@ -79,7 +79,11 @@ impl Theme {
     /// Renders template `name` with `context`.
     pub fn render<S: Serialize>(&self, name: &str, context: S) -> Result<String, RenderError> {
         let wrap = |source| RenderError { name: name.to_string(), source };
-        self.env.get_template(name).map_err(wrap)?.render(minijinja::Value::from(minijinja::value::Serde(context))).map_err(wrap)
+        self.env
+            .get_template(name)
+            .map_err(wrap)?
+            .render(minijinja::Value::from(minijinja::value::Serde(context)))
+            .map_err(wrap)
     }
 
     /// A static file by its path under `static/`.
@@ -106,7 +110,10 @@ fn load_template(dir: &Path, name: &str) -> Result<Option<String>, minijinja::Er
     let path = dir.join(name);
     if path.is_file() {
         return std::fs::read_to_string(&path).map(Some).map_err(|e| {
-            minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, format!("cannot read {}: {e}", path.display()))
+            minijinja::Error::new(
+                minijinja::ErrorKind::InvalidOperation,
+                format!("cannot read {}: {e}", path.display()),
+            )
         });
     }
     Ok(DefaultTemplates::get(name).and_then(|f| String::from_utf8(f.data.into_owned()).ok()))

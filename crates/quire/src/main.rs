@@ -71,7 +71,8 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<(), Failure> {
     let command = cli.command.clone().unwrap_or_default();
-    let config = Config::load(cli.config.as_deref(), &cli.overrides(&command)).map_err(|e| Failure::usage(e.to_string()))?;
+    let config =
+        Config::load(cli.config.as_deref(), &cli.overrides(&command)).map_err(|e| Failure::usage(e.to_string()))?;
     match command {
         Command::Serve(args) if args.print_config => {
             print!("{}", config.to_toml());
@@ -136,14 +137,17 @@ async fn serve(config: Config) -> Result<(), Failure> {
     let listener = tokio::net::TcpListener::bind(bind).await.map_err(|e| {
         let hint = match e.kind() {
             std::io::ErrorKind::AddrInUse => " (another program is using that port; choose another with --bind)",
-            std::io::ErrorKind::PermissionDenied => " (ports below 1024 need extra privileges; choose another with --bind)",
+            std::io::ErrorKind::PermissionDenied => {
+                " (ports below 1024 need extra privileges; choose another with --bind)"
+            }
             _ => "",
         };
         Failure::runtime(format!("cannot listen on {bind}: {e}{hint}"))
     })?;
     let app = open(config).await?;
     let watcher = app.spawn_version_watch(Duration::from_secs(1));
-    let state = quire_web::WebState::new(app.clone()).map_err(|e| Failure::runtime(format!("cannot load the theme: {e}")))?;
+    let state =
+        quire_web::WebState::new(app.clone()).map_err(|e| Failure::runtime(format!("cannot load the theme: {e}")))?;
     let address = listener.local_addr().map(|a| a.to_string()).unwrap_or_else(|_| bind.to_string());
     tracing::info!(address = %address, site = %app.config().site_url(), "Quire is serving");
     if std::io::stderr().is_terminal() {

@@ -1,6 +1,6 @@
 //! The `quire` binary as a user meets it: help, one-line errors with exit codes 0/1/2, first run,
 //! user creation, and a clean stop on SIGTERM.
-#![expect(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, reason = "tests")]
+#![expect(clippy::unwrap_used, reason = "tests")]
 
 use std::io::Write;
 use std::net::TcpListener;
@@ -42,7 +42,9 @@ fn assert_one_line_failure(output: &Output, code: i32, needle: &str) {
 #[test]
 fn every_command_documents_itself() {
     let dir = tempfile::tempdir().unwrap();
-    for args in [&["--help"][..], &["serve", "--help"], &["migrate", "--help"], &["user", "--help"], &["user", "add", "--help"]] {
+    for args in
+        [&["--help"][..], &["serve", "--help"], &["migrate", "--help"], &["user", "--help"], &["user", "add", "--help"]]
+    {
         let out = quire(args, dir.path());
         assert_eq!(out.status.code(), Some(0), "{args:?}");
         let help = String::from_utf8_lossy(&out.stdout);
@@ -59,7 +61,11 @@ fn a_bad_flag_is_one_line_and_exit_code_2() {
     let dir = tempfile::tempdir().unwrap();
     assert_one_line_failure(&quire(&["serve", "--bogus"], dir.path()), 2, "--bogus");
     assert_one_line_failure(&quire(&["serve", "--bind", "not-an-address"], dir.path()), 2, "not-an-address");
-    assert_one_line_failure(&quire(&["user", "add", "--email", "a@b.example", "--name", "A", "--role", "king"], dir.path()), 2, "king");
+    assert_one_line_failure(
+        &quire(&["user", "add", "--email", "a@b.example", "--name", "A", "--role", "king"], dir.path()),
+        2,
+        "king",
+    );
 }
 
 #[test]
@@ -113,7 +119,8 @@ fn user_add_takes_the_password_from_stdin_or_generates_one() {
     assert!(said.contains("admin account for ruth@hailsham.example"), "{said}");
     assert!(!said.contains("password (shown once"), "a given password is not printed");
 
-    let generated = quire(&["user", "add", "--email", "tommy@hailsham.example", "--name", "Tommy", "--role", "author"], dir.path());
+    let generated =
+        quire(&["user", "add", "--email", "tommy@hailsham.example", "--name", "Tommy", "--role", "author"], dir.path());
     assert_eq!(generated.status.code(), Some(0), "{}", stderr(&generated));
     let said = String::from_utf8_lossy(&generated.stdout);
     let last = said.trim_end().lines().last().unwrap();
@@ -125,9 +132,17 @@ fn user_add_takes_the_password_from_stdin_or_generates_one() {
         Some("another long password\n"),
     );
     assert_one_line_failure(&again, 2, "already taken");
-    let short = quire_with_stdin(&["user", "add", "--email", "k@h.example", "--name", "K", "--role", "editor"], dir.path(), Some("short\n"));
+    let short = quire_with_stdin(
+        &["user", "add", "--email", "k@h.example", "--name", "K", "--role", "editor"],
+        dir.path(),
+        Some("short\n"),
+    );
     assert_one_line_failure(&short, 2, "password");
-    let bad_email = quire_with_stdin(&["user", "add", "--email", "not-an-email", "--name", "K", "--role", "editor"], dir.path(), Some("long enough pw\n"));
+    let bad_email = quire_with_stdin(
+        &["user", "add", "--email", "not-an-email", "--name", "K", "--role", "editor"],
+        dir.path(),
+        Some("long enough pw\n"),
+    );
     assert_one_line_failure(&bad_email, 2, "email");
 }
 
@@ -147,7 +162,9 @@ fn serve_loads_the_demo_then_stops_cleanly_on_sigterm() {
     let ready = loop {
         if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) {
             use std::io::Read;
-            stream.write_all(b"GET /2020/01/01/never-let-me-go/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+            stream
+                .write_all(b"GET /2020/01/01/never-let-me-go/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                .unwrap();
             let mut answer = String::new();
             let _ = stream.read_to_string(&mut answer);
             break answer;

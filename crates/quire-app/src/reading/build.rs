@@ -10,7 +10,9 @@ use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
 
 use crate::settings::SiteSettings;
-use crate::{App, AuthorView, CommentView, Error, LinkView, ListPage, MediaView, PaginationView, PostPage, PostView, TermView};
+use crate::{
+    App, AuthorView, CommentView, Error, LinkView, ListPage, MediaView, PaginationView, PostPage, PostView, TermView,
+};
 
 /// Longest automatic excerpt, in characters.
 const EXCERPT_CHARS: usize = 300;
@@ -27,14 +29,18 @@ pub(crate) fn display_date(at: OffsetDateTime) -> String {
 
 /// "January 2, 2020 at 9:37 am".
 fn display_date_time(at: OffsetDateTime) -> String {
-    let time = at
-        .format(format_description!("[hour repr:12 padding:none]:[minute] [period case:lower]"))
-        .unwrap_or_default();
+    let time =
+        at.format(format_description!("[hour repr:12 padding:none]:[minute] [period case:lower]")).unwrap_or_default();
     format!("{} at {time}", display_date(at))
 }
 
 /// Pagination links, given how to spell the path of page `n`.
-pub(crate) fn pagination(number: u32, total_pages: u32, total_items: u64, path_of: impl Fn(u32) -> String) -> PaginationView {
+pub(crate) fn pagination(
+    number: u32,
+    total_pages: u32,
+    total_items: u64,
+    path_of: impl Fn(u32) -> String,
+) -> PaginationView {
     PaginationView {
         number,
         total_pages,
@@ -46,9 +52,7 @@ pub(crate) fn pagination(number: u32, total_pages: u32, total_items: u64, path_o
 
 /// Turns a stored snippet (plain text with match marks) into safe HTML with `<mark>`.
 pub(crate) fn snippet_html(snippet: &str) -> String {
-    quire_content::escape_html(snippet)
-        .replace(SNIPPET_MARK_START, "<mark>")
-        .replace(SNIPPET_MARK_END, "</mark>")
+    quire_content::escape_html(snippet).replace(SNIPPET_MARK_START, "<mark>").replace(SNIPPET_MARK_END, "</mark>")
 }
 
 /// A stable hue for a commenter's avatar circle.
@@ -77,11 +81,12 @@ impl App {
         }
         let counts: HashMap<_, _> = self.store().approved_comment_counts(&ids).await?.into_iter().collect();
         let media_ids: Vec<_> = posts.iter().filter_map(|p| p.featured_media_id).collect();
-        let media: HashMap<_, _> = self.store().media_by_ids(&media_ids).await?.into_iter().map(|m| (m.id, m)).collect();
+        let media: HashMap<_, _> =
+            self.store().media_by_ids(&media_ids).await?.into_iter().map(|m| (m.id, m)).collect();
         let mut authors: HashMap<UserId, Option<User>> = HashMap::new();
         for post in &posts {
-            if !authors.contains_key(&post.author_id) {
-                authors.insert(post.author_id, self.store().user(post.author_id).await?);
+            if let std::collections::hash_map::Entry::Vacant(slot) = authors.entry(post.author_id) {
+                slot.insert(self.store().user(post.author_id).await?);
             }
         }
         let base = self.config().site_url();
@@ -207,7 +212,12 @@ pub(crate) fn comment_view(c: &Comment, post_author: UserId, max_depth: usize) -
         anchor: format!("comment-{}", c.id),
         parent_id: c.parent_id.map(|p| p.0),
         depth: c.depth().min(max_depth.saturating_sub(1)),
-        author_initial: c.author_name.chars().find(|ch| ch.is_alphanumeric()).map(|ch| ch.to_uppercase().to_string()).unwrap_or_else(|| "?".into()),
+        author_initial: c
+            .author_name
+            .chars()
+            .find(|ch| ch.is_alphanumeric())
+            .map(|ch| ch.to_uppercase().to_string())
+            .unwrap_or_else(|| "?".into()),
         avatar_hue: hue_of(&c.author_name),
         author_name: c.author_name.clone(),
         author_url: c.author_url.clone().filter(|u| u.starts_with("https://") || u.starts_with("http://")),

@@ -1,7 +1,7 @@
 //! Feed view models: the site's posts, a term's posts, and approved comments (site-wide or of one
 //! post). Content is the full post with absolute URLs; a content warning leads the entry.
 
-use quire_core::{PermalinkMatch, Page, PostKind, TermKind};
+use quire_core::{Page, PermalinkMatch, PostKind, TermKind};
 use quire_store::PostFilter;
 use time::OffsetDateTime;
 
@@ -44,7 +44,11 @@ impl App {
                 let (title, home, filter) = match &scope {
                     FeedScope::Term(kind, slug) => {
                         let term = self.store().term_by_slug(*kind, slug).await?.ok_or(Error::NotFound)?;
-                        (format!("{} – {}", settings.title, term.name), term.path(), PostFilter { term: Some(term.id), now: Some(now), ..Default::default() })
+                        (
+                            format!("{} – {}", settings.title, term.name),
+                            term.path(),
+                            PostFilter { term: Some(term.id), now: Some(now), ..Default::default() },
+                        )
                     }
                     _ => (settings.title.clone(), "/".to_string(), PostFilter { now: Some(now), ..Default::default() }),
                 };
@@ -56,7 +60,9 @@ impl App {
                         let warning = p
                             .content_warning
                             .as_ref()
-                            .map(|w| format!("<p><strong>Content warning: {}</strong></p>\n", quire_content::escape_html(w)))
+                            .map(|w| {
+                                format!("<p><strong>Content warning: {}</strong></p>\n", quire_content::escape_html(w))
+                            })
                             .unwrap_or_default();
                         let summary = match &p.content_warning {
                             Some(w) => format!("Content warning: {w}. {}", p.excerpt),
@@ -82,7 +88,13 @@ impl App {
                 let mut items = Vec::new();
                 for (comment, post) in recent {
                     let post_path = self.post_path(&post, &settings);
-                    items.push(comment_item(&comment, &post.title, &format!("{base}{post_path}"), post.author_id, &base));
+                    items.push(comment_item(
+                        &comment,
+                        &post.title,
+                        &format!("{base}{post_path}"),
+                        post.author_id,
+                        &base,
+                    ));
                 }
                 (format!("Comments for {}", settings.title), settings.tagline.clone(), "/".to_string(), items)
             }
@@ -95,18 +107,15 @@ impl App {
                 let post = post.filter(|p| p.is_public_at(now)).ok_or(Error::NotFound)?;
                 let post_path = self.post_path(&post, &settings);
                 let mut comments = self.store().approved_comments(post.id).await?;
-                comments.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+                comments.sort_by_key(|c| std::cmp::Reverse(c.created_at));
                 comments.truncate(usize::try_from(page.limit()).unwrap_or(20));
                 let post_url = format!("{base}{post_path}");
-                let items = comments.iter().map(|c| comment_item(c, &post.title, &post_url, post.author_id, &base)).collect();
+                let items =
+                    comments.iter().map(|c| comment_item(c, &post.title, &post_url, post.author_id, &base)).collect();
                 (format!("Comments on: {}", post.title), settings.tagline.clone(), post_path, items)
             }
         };
-        let updated = items
-            .iter()
-            .map(|i: &FeedItem| i.updated_iso.clone())
-            .max()
-            .unwrap_or_else(|| iso(now));
+        let updated = items.iter().map(|i: &FeedItem| i.updated_iso.clone()).max().unwrap_or_else(|| iso(now));
         Ok(FeedView {
             title,
             description,
@@ -119,7 +128,13 @@ impl App {
     }
 }
 
-fn comment_item(c: &quire_core::Comment, post_title: &str, post_url: &str, post_author: quire_core::UserId, base: &str) -> FeedItem {
+fn comment_item(
+    c: &quire_core::Comment,
+    post_title: &str,
+    post_url: &str,
+    post_author: quire_core::UserId,
+    base: &str,
+) -> FeedItem {
     let view = comment_view(c, post_author, usize::MAX);
     let url = format!("{post_url}#{}", view.anchor);
     FeedItem {

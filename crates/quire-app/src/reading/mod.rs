@@ -46,7 +46,9 @@ impl App {
         let resolved = match route {
             Route::Home { page } => match search {
                 Some(q) => Resolved::List(Box::new(self.search(q, query.page.unwrap_or(page)).await?)),
-                None => Resolved::List(Box::new(self.list("home", None, None, PostFilter::default(), "/", page).await?)),
+                None => {
+                    Resolved::List(Box::new(self.list("home", None, None, PostFilter::default(), "/", page).await?))
+                }
             },
             Route::Search { page } => {
                 Resolved::List(Box::new(self.search(search.unwrap_or_default(), query.page.unwrap_or(page)).await?))
@@ -59,7 +61,14 @@ impl App {
                 };
                 let filter = PostFilter { term: Some(term.id), ..Default::default() };
                 let mut list = self
-                    .list(kind.as_str(), Some(format!("{label}: {}", term.name)), term.description.clone(), filter, &term.path(), page)
+                    .list(
+                        kind.as_str(),
+                        Some(format!("{label}: {}", term.name)),
+                        term.description.clone(),
+                        filter,
+                        &term.path(),
+                        page,
+                    )
                     .await?;
                 list.feed_url = Some(format!("{}{}feed/", self.config().site_url(), term.path()));
                 Resolved::List(Box::new(list))
@@ -68,7 +77,9 @@ impl App {
                 let user = self.store().user_by_slug(&slug).await?.ok_or(Error::NotFound)?;
                 let filter = PostFilter { author: Some(user.id), ..Default::default() };
                 let heading = Some(format!("Author: {}", user.name));
-                Resolved::List(Box::new(self.list("author", heading, user.bio.clone(), filter, &user.path(), page).await?))
+                Resolved::List(Box::new(
+                    self.list("author", heading, user.bio.clone(), filter, &user.path(), page).await?,
+                ))
             }
             Route::Date { year, month, page } => {
                 let (from, until, heading, base) = date_range(year, month).ok_or(Error::NotFound)?;
@@ -89,9 +100,13 @@ impl App {
                 Resolved::Post(Box::new(self.post_page(post).await?))
             }
             Route::Single { slug } => {
-                if let Some(page) = self.store().post_by_slug(PostKind::Page, &slug).await?.filter(|p| p.is_public_at(now)) {
+                if let Some(page) =
+                    self.store().post_by_slug(PostKind::Page, &slug).await?.filter(|p| p.is_public_at(now))
+                {
                     Resolved::Post(Box::new(self.post_page(page).await?))
-                } else if let Some(post) = self.store().post_by_slug(PostKind::Post, &slug).await?.filter(|p| p.is_public_at(now)) {
+                } else if let Some(post) =
+                    self.store().post_by_slug(PostKind::Post, &slug).await?.filter(|p| p.is_public_at(now))
+                {
                     Resolved::MovedTo(self.post_path(&post, &settings))
                 } else {
                     return self.recorded_redirect(path).await;
@@ -124,7 +139,11 @@ impl App {
         let snippets = snippets.iter().map(|s| build::snippet_html(s)).collect();
         Ok(ListPage {
             kind: "search".into(),
-            heading: Some(if input.trim().is_empty() { "Search".into() } else { format!("Search results for “{}”", input.trim()) }),
+            heading: Some(if input.trim().is_empty() {
+                "Search".into()
+            } else {
+                format!("Search results for “{}”", input.trim())
+            }),
             description: None,
             posts: self.post_views(posts).await?,
             snippets,
@@ -151,7 +170,11 @@ impl App {
                 .into_iter()
                 .filter_map(|m| {
                     let month = Month::try_from(m.month).ok()?;
-                    Some(MonthView { title: format!("{month} {}", m.year), url: format!("/{:04}/{:02}/", m.year, m.month), count: m.count })
+                    Some(MonthView {
+                        title: format!("{month} {}", m.year),
+                        url: format!("/{:04}/{:02}/", m.year, m.month),
+                        count: m.count,
+                    })
                 })
                 .collect(),
         })
@@ -168,9 +191,18 @@ impl App {
         }
         let mut number = 1;
         loop {
-            let posts = self.store().public_posts(&PostFilter { now: Some(now), ..Default::default() }, Page::new(number, Page::MAX_PER_PAGE)).await?;
+            let posts = self
+                .store()
+                .public_posts(
+                    &PostFilter { now: Some(now), ..Default::default() },
+                    Page::new(number, Page::MAX_PER_PAGE),
+                )
+                .await?;
             for post in &posts.items {
-                entries.push(SitemapEntry { url: format!("{base}{}", self.post_path(post, &settings)), lastmod: build::iso(post.updated_at) });
+                entries.push(SitemapEntry {
+                    url: format!("{base}{}", self.post_path(post, &settings)),
+                    lastmod: build::iso(post.updated_at),
+                });
             }
             if number >= posts.total_pages() || number >= 250 {
                 break;

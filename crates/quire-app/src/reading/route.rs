@@ -90,7 +90,9 @@ impl Route {
             ["tag", slug] if quire_core::slug::is_valid_slug(slug) => {
                 Route::Term { kind: TermKind::Tag, slug: (*slug).to_string(), page }
             }
-            ["author", slug] if quire_core::slug::is_valid_slug(slug) => Route::Author { slug: (*slug).to_string(), page },
+            ["author", slug] if quire_core::slug::is_valid_slug(slug) => {
+                Route::Author { slug: (*slug).to_string(), page }
+            }
             [year] if is_digits(year, 4) => Route::Date { year: year.parse().unwrap_or(0), month: None, page },
             [year, month] if is_digits(year, 4) && is_digits(month, 2) => {
                 match month.parse::<u8>().ok().filter(|m| (1..=12).contains(m)) {
@@ -104,7 +106,11 @@ impl Route {
                 if let Some(found) = permalink.match_path(&joined) {
                     Route::Permalink(found)
                 } else if let [slug] = segments.as_slice() {
-                    if quire_core::slug::is_valid_slug(slug) { Route::Single { slug: (*slug).to_string() } } else { Route::Unknown }
+                    if quire_core::slug::is_valid_slug(slug) {
+                        Route::Single { slug: (*slug).to_string() }
+                    } else {
+                        Route::Unknown
+                    }
                 } else {
                     Route::Unknown
                 }
@@ -163,7 +169,10 @@ mod tests {
             parse("/tag/ishiguro/feed/"),
             Route::Feed { scope: FeedScope::Term(TermKind::Tag, "ishiguro".into()), format: FeedFormat::Rss }
         );
-        assert!(matches!(parse("/2020/01/01/never-let-me-go/feed/"), Route::Feed { scope: FeedScope::PostComments(_), .. }));
+        assert!(matches!(
+            parse("/2020/01/01/never-let-me-go/feed/"),
+            Route::Feed { scope: FeedScope::PostComments(_), .. }
+        ));
     }
 
     #[test]

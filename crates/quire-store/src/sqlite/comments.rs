@@ -1,7 +1,7 @@
 //! Comments on SQLite: placement in threads by materialised path, approved threads, counts.
 
-use sqlx::AssertSqlSafe;
 use quire_core::{Comment, CommentId, Post, PostId, ThreadPath};
+use sqlx::AssertSqlSafe;
 
 use super::rows::{COMMENT_COLUMNS, CommentRow, convert};
 use super::{SqliteStore, bump_version, placeholders};
@@ -43,32 +43,32 @@ impl SqliteStore {
         .fetch_one(&mut *tx)
         .await?;
         let path = ThreadPath::child_of(parent.as_ref(), CommentId(id));
-        sqlx::query("UPDATE comments SET path = ? WHERE id = ?")
-            .bind(&path.0)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query("UPDATE comments SET path = ? WHERE id = ?").bind(&path.0).bind(id).execute(&mut *tx).await?;
         bump_version(&mut tx).await?;
         tx.commit().await?;
         Ok(CommentId(id))
     }
 
     pub(crate) async fn approved_comments(&self, post: PostId) -> Result<Vec<Comment>, StoreError> {
-        let sql = format!(
-            "SELECT {COMMENT_COLUMNS} FROM comments WHERE post_id = ? AND status = 'approved' ORDER BY path"
-        );
+        let sql =
+            format!("SELECT {COMMENT_COLUMNS} FROM comments WHERE post_id = ? AND status = 'approved' ORDER BY path");
         let rows: Vec<CommentRow> = sqlx::query_as(AssertSqlSafe(sql)).bind(post.0).fetch_all(&self.read).await?;
         convert(rows)
     }
 
-    pub(crate) async fn recent_public_comments(&self, now: time::OffsetDateTime, limit: i64) -> Result<Vec<(Comment, Post)>, StoreError> {
+    pub(crate) async fn recent_public_comments(
+        &self,
+        now: time::OffsetDateTime,
+        limit: i64,
+    ) -> Result<Vec<(Comment, Post)>, StoreError> {
         let sql = format!(
             "SELECT {} FROM comments c JOIN posts p ON p.id = c.post_id \
              WHERE c.status = 'approved' AND p.status = 'published' AND p.published_at <= ? \
              ORDER BY c.created_at DESC, c.id DESC LIMIT ?",
             COMMENT_COLUMNS.split(", ").map(|c| format!("c.{c}")).collect::<Vec<_>>().join(", ")
         );
-        let rows: Vec<CommentRow> = sqlx::query_as(AssertSqlSafe(sql)).bind(to_db(now)).bind(limit).fetch_all(&self.read).await?;
+        let rows: Vec<CommentRow> =
+            sqlx::query_as(AssertSqlSafe(sql)).bind(to_db(now)).bind(limit).fetch_all(&self.read).await?;
         let comments: Vec<Comment> = convert(rows)?;
         let mut out = Vec::with_capacity(comments.len());
         for comment in comments {
@@ -92,9 +92,6 @@ impl SqliteStore {
             query = query.bind(id.0);
         }
         let rows = query.fetch_all(&self.read).await?;
-        Ok(rows
-            .into_iter()
-            .map(|(p, n)| (PostId(p), u64::try_from(n).unwrap_or(0)))
-            .collect())
+        Ok(rows.into_iter().map(|(p, n)| (PostId(p), u64::try_from(n).unwrap_or(0))).collect())
     }
 }

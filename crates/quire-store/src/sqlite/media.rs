@@ -1,7 +1,7 @@
 //! The media library's records on SQLite (the files live in the media store).
 
-use sqlx::AssertSqlSafe;
 use quire_core::{Media, MediaId};
+use sqlx::AssertSqlSafe;
 
 use super::rows::{MEDIA_COLUMNS, MediaRow};
 use super::{SqliteStore, bump_version, conflict_as, placeholders};

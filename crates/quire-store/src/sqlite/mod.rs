@@ -30,10 +30,7 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens (creating when missing) the file named by `url`: `sqlite://path`, `sqlite:path` or a path.
     pub async fn connect(url: &str) -> Result<SqliteStore, StoreError> {
-        let path = url
-            .strip_prefix("sqlite://")
-            .or_else(|| url.strip_prefix("sqlite:"))
-            .unwrap_or(url);
+        let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
         let path = path.split('?').next().unwrap_or(path);
         if path.is_empty() {
             return Err(StoreError::Setup("the SQLite URL names no file".into()));
@@ -77,10 +74,7 @@ impl SqliteStore {
                 return Err(StoreError::SchemaTooNew { found, known });
             }
         }
-        MIGRATOR
-            .run(&self.write)
-            .await
-            .map_err(|e| StoreError::Setup(format!("migration failed: {e}")))
+        MIGRATOR.run(&self.write).await.map_err(|e| StoreError::Setup(format!("migration failed: {e}")))
     }
 
     pub(crate) async fn ping(&self) -> Result<(), StoreError> {
@@ -94,9 +88,8 @@ impl SqliteStore {
     }
 
     pub(crate) async fn content_version(&self) -> Result<u64, StoreError> {
-        let (v,): (i64,) = sqlx::query_as("SELECT value FROM meta WHERE key = 'content_version'")
-            .fetch_one(&self.read)
-            .await?;
+        let (v,): (i64,) =
+            sqlx::query_as("SELECT value FROM meta WHERE key = 'content_version'").fetch_one(&self.read).await?;
         Ok(u64::try_from(v).unwrap_or(0))
     }
 
@@ -112,9 +105,8 @@ impl SqliteStore {
     }
 
     pub(crate) async fn settings(&self) -> Result<Vec<(String, serde_json::Value)>, StoreError> {
-        let rows: Vec<(String, String)> = sqlx::query_as("SELECT key, value FROM settings ORDER BY key")
-            .fetch_all(&self.read)
-            .await?;
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT key, value FROM settings ORDER BY key").fetch_all(&self.read).await?;
         rows.into_iter()
             .map(|(k, v)| {
                 serde_json::from_str(&v)
@@ -126,11 +118,13 @@ impl SqliteStore {
 
     pub(crate) async fn put_setting(&self, key: &str, value: &serde_json::Value) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
-        sqlx::query("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
-            .bind(key)
-            .bind(value.to_string())
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(key)
+        .bind(value.to_string())
+        .execute(&mut *tx)
+        .await?;
         bump_version(&mut tx).await?;
         tx.commit().await?;
         Ok(())
@@ -161,9 +155,7 @@ impl SqliteStore {
 
 /// Marks that what readers see has changed; part of the caller's transaction.
 async fn bump_version(tx: &mut Transaction<'static, Sqlite>) -> Result<(), StoreError> {
-    sqlx::query("UPDATE meta SET value = value + 1 WHERE key = 'content_version'")
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query("UPDATE meta SET value = value + 1 WHERE key = 'content_version'").execute(&mut **tx).await?;
     Ok(())
 }
 

@@ -1,14 +1,14 @@
 //! Posts and pages on SQLite: creation with terms and search entry, public listings.
 
-use sqlx::AssertSqlSafe;
 use quire_core::{Page, Paged, Post, PostId, PostKind, PostStatus};
+use sqlx::AssertSqlSafe;
 use sqlx::QueryBuilder;
 use time::OffsetDateTime;
 
 use super::rows::{POST_COLUMNS, PostRow, convert};
 use super::terms::attach_terms;
 use super::{SqliteStore, bump_version, conflict_as};
-use crate::timestamp::{to_db, from_db};
+use crate::timestamp::{from_db, to_db};
 use crate::{Adjacent, MonthCount, NewPost, PostFilter, StoreError};
 
 impl SqliteStore {
@@ -60,18 +60,16 @@ impl SqliteStore {
 
     pub(crate) async fn post_by_slug(&self, kind: PostKind, slug: &str) -> Result<Option<Post>, StoreError> {
         let sql = format!("SELECT {POST_COLUMNS} FROM posts p WHERE p.kind = ? AND p.slug = ?");
-        let row: Option<PostRow> = sqlx::query_as(AssertSqlSafe(sql))
-            .bind(kind.as_str())
-            .bind(slug)
-            .fetch_optional(&self.read)
-            .await?;
+        let row: Option<PostRow> =
+            sqlx::query_as(AssertSqlSafe(sql)).bind(kind.as_str()).bind(slug).fetch_optional(&self.read).await?;
         row.map(Post::try_from).transpose()
     }
 
     pub(crate) async fn public_posts(&self, filter: &PostFilter, page: Page) -> Result<Paged<Post>, StoreError> {
         let now = to_db(filter.now.unwrap_or_else(OffsetDateTime::now_utc));
         let build = |select: &str| {
-            let mut q = QueryBuilder::new(format!("SELECT {select} FROM posts p WHERE p.kind = 'post' AND p.status = "));
+            let mut q =
+                QueryBuilder::new(format!("SELECT {select} FROM posts p WHERE p.kind = 'post' AND p.status = "));
             q.push_bind(PostStatus::Published.as_str());
             q.push(" AND p.published_at <= ").push_bind(now.clone());
             if let Some(term) = filter.term {
@@ -147,7 +145,11 @@ impl SqliteStore {
         rows.into_iter()
             .map(|(first, count)| {
                 let at = from_db(&first)?;
-                Ok(MonthCount { year: at.year(), month: u8::from(at.month()), count: u64::try_from(count).unwrap_or(0) })
+                Ok(MonthCount {
+                    year: at.year(),
+                    month: u8::from(at.month()),
+                    count: u64::try_from(count).unwrap_or(0),
+                })
             })
             .collect()
     }

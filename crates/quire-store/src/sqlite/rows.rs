@@ -1,8 +1,6 @@
 //! Row structs as SQLite returns them, and their conversion into domain types.
 
-use quire_core::{
-    Comment, CommentId, Media, MediaId, Post, PostId, Term, TermId, User, UserId, Email,
-};
+use quire_core::{Comment, CommentId, Email, Media, MediaId, Post, PostId, Term, TermId, User, UserId};
 
 use crate::StoreError;
 use crate::timestamp::{from_db, opt_from_db};

@@ -1,8 +1,8 @@
 //! Full-text search on SQLite with FTS5: the parsed query compiled to FTS5 syntax (every word
 //! quoted, so nothing a reader types is read as an operator), ranked by bm25 with titles weighted.
 
-use sqlx::AssertSqlSafe;
 use quire_core::{Page, Paged, SearchQuery, SearchTerm};
+use sqlx::AssertSqlSafe;
 use time::OffsetDateTime;
 
 use super::SqliteStore;
@@ -41,7 +41,12 @@ struct HitRow {
 }
 
 impl SqliteStore {
-    pub(crate) async fn search(&self, query: &SearchQuery, now: OffsetDateTime, page: Page) -> Result<Paged<SearchHit>, StoreError> {
+    pub(crate) async fn search(
+        &self,
+        query: &SearchQuery,
+        now: OffsetDateTime,
+        page: Page,
+    ) -> Result<Paged<SearchHit>, StoreError> {
         let Some(expr) = fts5_expression(query) else {
             return Ok(Paged::new(Vec::new(), 0, page));
         };
@@ -81,10 +86,7 @@ mod tests {
     #[test]
     fn every_word_is_quoted_and_exclusions_become_not() {
         let q = SearchQuery::parse(r#"madame "let me go" clon* -film"#);
-        assert_eq!(
-            fts5_expression(&q).as_deref(),
-            Some(r#"("madame" AND "let me go" AND "clon"*) NOT "film""#)
-        );
+        assert_eq!(fts5_expression(&q).as_deref(), Some(r#"("madame" AND "let me go" AND "clon"*) NOT "film""#));
         assert_eq!(fts5_expression(&SearchQuery::parse("-film")), None);
     }
 }

@@ -1,7 +1,7 @@
 //! Categories and tags on SQLite.
 
-use sqlx::AssertSqlSafe;
 use quire_core::{PostId, Term, TermKind};
+use sqlx::AssertSqlSafe;
 use sqlx::{Sqlite, Transaction};
 
 use super::rows::{TERM_COLUMNS, TermRow};
@@ -11,11 +11,8 @@ use crate::{StoreError, TermRef};
 impl SqliteStore {
     pub(crate) async fn term_by_slug(&self, kind: TermKind, slug: &str) -> Result<Option<Term>, StoreError> {
         let sql = format!("SELECT {TERM_COLUMNS} FROM terms t WHERE t.kind = ? AND t.slug = ?");
-        let row: Option<TermRow> = sqlx::query_as(AssertSqlSafe(sql))
-            .bind(kind.as_str())
-            .bind(slug)
-            .fetch_optional(&self.read)
-            .await?;
+        let row: Option<TermRow> =
+            sqlx::query_as(AssertSqlSafe(sql)).bind(kind.as_str()).bind(slug).fetch_optional(&self.read).await?;
         row.map(Term::try_from).transpose()
     }
 
@@ -33,9 +30,7 @@ impl SqliteStore {
             query = query.bind(id.0);
         }
         let rows = query.fetch_all(&self.read).await?;
-        rows.into_iter()
-            .map(|r| Ok((PostId(r.post_id), Term::try_from(r.term)?)))
-            .collect()
+        rows.into_iter().map(|r| Ok((PostId(r.post_id), Term::try_from(r.term)?))).collect()
     }
 }
 

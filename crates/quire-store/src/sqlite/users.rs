@@ -1,7 +1,7 @@
 //! Staff accounts on SQLite.
 
-use sqlx::AssertSqlSafe;
 use quire_core::{User, UserId};
+use sqlx::AssertSqlSafe;
 
 use super::rows::{USER_COLUMNS, UserRow};
 use super::{SqliteStore, conflict_as};
@@ -26,9 +26,7 @@ impl SqliteStore {
         .await
         .map_err(conflict_as("that email or author slug"))?;
         tx.commit().await?;
-        self.user(UserId(id))
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("user {id}")))
+        self.user(UserId(id)).await?.ok_or_else(|| StoreError::NotFound(format!("user {id}")))
     }
 
     pub(crate) async fn user(&self, id: UserId) -> Result<Option<User>, StoreError> {

@@ -31,7 +31,8 @@ async fn feed_entries_carry_full_content_with_absolute_urls_and_the_warning_firs
     let app = TestApp::with_demo().await;
     for path in ["/feed/", "/feed/atom/", "/feed.json"] {
         let feed = parsed(&app, path).await;
-        let essay = feed.entries.iter().find(|e| e.title.as_ref().unwrap().content.starts_with("Why you should read")).unwrap();
+        let essay =
+            feed.entries.iter().find(|e| e.title.as_ref().unwrap().content.starts_with("Why you should read")).unwrap();
         let body = essay.content.as_ref().and_then(|c| c.body.clone()).unwrap_or_default();
         assert!(body.contains("Madame"), "{path}: content is not the full post");
         assert!(body.contains(&format!("src=\"{}/media/demo/", app.base)), "{path}: image URLs are not absolute");

@@ -8,7 +8,8 @@ use crate::support::TestApp;
 async fn pages_are_gzipped_for_clients_that_accept_it() {
     let app = TestApp::with_demo().await;
     let raw = reqwest::Client::builder().no_gzip().build().unwrap();
-    let response = raw.get(format!("{}{}", app.base, TestApp::ESSAY)).header("accept-encoding", "gzip").send().await.unwrap();
+    let response =
+        raw.get(format!("{}{}", app.base, TestApp::ESSAY)).header("accept-encoding", "gzip").send().await.unwrap();
     assert_eq!(response.headers()["content-encoding"], "gzip");
     assert!(response.headers()["vary"].to_str().unwrap().contains("Accept-Encoding"));
     let compressed = response.bytes().await.unwrap().len();

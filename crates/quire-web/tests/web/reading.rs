@@ -89,7 +89,11 @@ async fn the_essay_renders_figures_cited_quotes_and_its_comments() {
     let cites = post.texts("figure.quote figcaption cite");
     assert_eq!(cites, vec!["Ch. 1", "Ch. 6", "Ch. 22"]);
     assert_eq!(post.attrs(".comment-list li.comment", "id").len(), 50);
-    assert!(post.texts("#comments h2").iter().any(|h| h.contains("50 thoughts on")), "{:?}", post.texts("#comments h2"));
+    assert!(
+        post.texts("#comments h2").iter().any(|h| h.contains("50 thoughts on")),
+        "{:?}",
+        post.texts("#comments h2")
+    );
 }
 
 #[tokio::test]

@@ -43,7 +43,10 @@ impl Page {
     /// Texts of elements matching a CSS selector.
     pub fn texts(&self, selector: &str) -> Vec<String> {
         let Ok(sel) = Selector::parse(selector) else { panic!("bad selector {selector}") };
-        self.html().select(&sel).map(|e| e.text().collect::<String>().split_whitespace().collect::<Vec<_>>().join(" ")).collect()
+        self.html()
+            .select(&sel)
+            .map(|e| e.text().collect::<String>().split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect()
     }
 
     /// Values of an attribute of elements matching a selector.
@@ -95,7 +98,14 @@ impl TestApp {
         let app = App::open(config).await.unwrap_or_else(|e| panic!("open: {e}"));
         let state = WebState::new(app.clone()).unwrap_or_else(|e| panic!("theme: {e}"));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(quire_web::serve(state, listener, async move { let _ = stopped.await; }, Duration::from_secs(5)));
+        let server = tokio::spawn(quire_web::serve(
+            state,
+            listener,
+            async move {
+                let _ = stopped.await;
+            },
+            Duration::from_secs(5),
+        ));
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()

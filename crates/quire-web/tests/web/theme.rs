@@ -7,14 +7,33 @@ use reqwest::StatusCode;
 
 use crate::support::{Options, TestApp};
 
-const READER_PAGES: &[&str] = &["/", "/page/1/", TestApp::ESSAY, TestApp::KLARA, "/about/", "/tag/books/", "/author/demo-writer/", "/2020/", "/search?q=madame", "/search?q=", "/no-such-page/"];
+const READER_PAGES: &[&str] = &[
+    "/",
+    "/page/1/",
+    TestApp::ESSAY,
+    TestApp::KLARA,
+    "/about/",
+    "/tag/books/",
+    "/author/demo-writer/",
+    "/2020/",
+    "/search?q=madame",
+    "/search?q=",
+    "/no-such-page/",
+];
 
 #[tokio::test]
 async fn no_page_asks_another_origin_for_anything() {
     let app = TestApp::with_demo().await;
     for path in READER_PAGES {
         let page = app.get(path).await;
-        for (selector, attr) in [("script", "src"), ("link", "href"), ("img", "src"), ("img", "srcset"), ("source", "srcset"), ("iframe", "src")] {
+        for (selector, attr) in [
+            ("script", "src"),
+            ("link", "href"),
+            ("img", "src"),
+            ("img", "srcset"),
+            ("source", "srcset"),
+            ("iframe", "src"),
+        ] {
             for url in page.attrs(selector, attr) {
                 if selector == "link" && url.starts_with(&app.base) {
                     continue; // canonical and feed links name this site absolutely
@@ -46,7 +65,9 @@ async fn every_page_has_a_skip_link_a_main_landmark_and_one_heading() {
 #[tokio::test]
 async fn no_page_shows_an_unfilled_placeholder() {
     let app = TestApp::with_demo().await;
-    for path in READER_PAGES.iter().copied().chain(["/feed/", "/feed/atom/", "/feed.json", "/comments/feed/", "/sitemap.xml"]) {
+    for path in
+        READER_PAGES.iter().copied().chain(["/feed/", "/feed/atom/", "/feed.json", "/comments/feed/", "/sitemap.xml"])
+    {
         let body = app.get(path).await.body;
         for placeholder in ["{{", "{%", "%s", "undefined", "[object Object]", "NaN"] {
             assert!(!body.contains(placeholder), "{path} contains {placeholder:?}");
