@@ -1,7 +1,7 @@
 //! Feed view models: the site's posts, a term's posts, and approved comments (site-wide or of one
 //! post). Content is the full post with absolute URLs; a content warning leads the entry.
 
-use quire_core::{Page, PermalinkMatch, PostKind, TermKind};
+use quire_core::{Page, PermalinkMatch, TermKind};
 use quire_store::PostFilter;
 use time::OffsetDateTime;
 
@@ -99,12 +99,7 @@ impl App {
                 (format!("Comments for {}", settings.title), settings.tagline.clone(), "/".to_string(), items)
             }
             FeedScope::PostComments(found) => {
-                let post = match (&found.slug, found.id) {
-                    (Some(slug), _) => self.store().post_by_slug(PostKind::Post, slug).await?,
-                    (None, Some(id)) => self.store().post(quire_core::PostId(id)).await?,
-                    (None, None) => None,
-                };
-                let post = post.filter(|p| p.is_public_at(now)).ok_or(Error::NotFound)?;
+                let post = self.public_post_at(&found, now).await?;
                 let post_path = self.post_path(&post, &settings);
                 let mut comments = self.store().approved_comments(post.id).await?;
                 comments.sort_by_key(|c| std::cmp::Reverse(c.created_at));

@@ -8,7 +8,7 @@ mod route;
 pub use feeds::{FeedFormat, FeedScope};
 pub use route::Route;
 
-use quire_core::{Page, PostKind, SearchQuery, TermKind};
+use quire_core::{Page, PermalinkMatch, Post, PostKind, SearchQuery, TermKind};
 use quire_store::PostFilter;
 use time::{Date, Month, OffsetDateTime, Time};
 
@@ -87,12 +87,7 @@ impl App {
                 Resolved::List(Box::new(self.list("date", Some(heading), None, filter, &base, page).await?))
             }
             Route::Permalink(found) => {
-                let post = match (&found.slug, found.id) {
-                    (Some(slug), _) => self.store().post_by_slug(PostKind::Post, slug).await?,
-                    (None, Some(id)) => self.store().post(quire_core::PostId(id)).await?,
-                    (None, None) => None,
-                };
-                let post = post.filter(|p| p.is_public_at(now)).ok_or(Error::NotFound)?;
+                let post = self.public_post_at(&found, now).await?;
                 let canonical = self.post_path(&post, &settings);
                 if canonical.trim_end_matches('/') != path.trim_end_matches('/') {
                     return Ok(Resolved::MovedTo(canonical));
@@ -116,6 +111,16 @@ impl App {
             Route::Unknown => return self.recorded_redirect(path).await,
         };
         Ok(resolved)
+    }
+
+    /// The public post a permalink names (by slug or id), or not found.
+    pub(crate) async fn public_post_at(&self, found: &PermalinkMatch, now: OffsetDateTime) -> Result<Post, Error> {
+        let post = match (&found.slug, found.id) {
+            (Some(slug), _) => self.store().post_by_slug(PostKind::Post, slug).await?,
+            (None, Some(id)) => self.store().post(quire_core::PostId(id)).await?,
+            (None, None) => None,
+        };
+        post.filter(|p| p.is_public_at(now)).ok_or(Error::NotFound)
     }
 
     async fn recorded_redirect(&self, path: &str) -> Result<Resolved, Error> {

@@ -134,33 +134,16 @@ async fn media_files_are_served_with_their_recorded_type() {
 
 #[tokio::test]
 async fn shutting_down_lets_an_in_flight_response_finish() {
-    use quire_app::publishing::Draft;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     let mut app = TestApp::with_demo().await;
-    let author = app.app.store().user_by_slug("demo-writer").await.unwrap().unwrap();
     let body = "A long paragraph about Hailsham and the cottages. ".repeat(18_000);
-    app.app
-        .create_post(
-            author.id,
-            Draft {
-                kind: quire_core::PostKind::Page,
-                status: quire_core::PostStatus::Published,
-                title: "Long page".into(),
-                slug: Some("long".into()),
-                markdown: body,
-                excerpt: None,
-                content_warning: None,
-                published_at: None,
-                discussion: quire_core::Discussion::Closed,
-                tags: vec![],
-                categories: vec![],
-                featured_media_id: None,
-                reviewed_item: None,
-            },
-        )
-        .await
-        .unwrap();
+    app.publish(quire_app::publishing::Draft {
+        kind: quire_core::PostKind::Page,
+        slug: Some("long".into()),
+        ..crate::support::draft("Long page", &body)
+    })
+    .await;
     // A reader on a slow line: a tiny receive window, so most of the page is still with the server.
     let socket = tokio::net::TcpSocket::new_v4().unwrap();
     socket.set_recv_buffer_size(4096).unwrap();

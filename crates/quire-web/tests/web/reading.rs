@@ -1,10 +1,10 @@
 //! What a reader sees: home, posts, pages, archives, search.
 
 use quire_app::publishing::Draft;
-use quire_core::{Discussion, PostKind, PostStatus};
+use quire_core::PostStatus;
 use reqwest::StatusCode;
 
-use crate::support::TestApp;
+use crate::support::{TestApp, draft};
 
 #[tokio::test]
 async fn home_lists_published_posts_newest_first() {
@@ -160,28 +160,7 @@ async fn search_finds_titles_and_bodies_with_highlighted_snippets() {
 #[tokio::test]
 async fn search_snippets_escape_what_the_writer_wrote() {
     let app = TestApp::with_demo().await;
-    let author = app.app.store().user_by_slug("demo-writer").await.unwrap().unwrap();
-    app.app
-        .create_post(
-            author.id,
-            Draft {
-                kind: PostKind::Post,
-                status: PostStatus::Published,
-                title: "Angle brackets".into(),
-                slug: None,
-                markdown: "Writing `<b>zebra</b>` in code about zebras.".into(),
-                excerpt: None,
-                content_warning: None,
-                published_at: None,
-                discussion: Discussion::Open,
-                tags: vec![],
-                categories: vec![],
-                featured_media_id: None,
-                reviewed_item: None,
-            },
-        )
-        .await
-        .unwrap();
+    app.publish(draft("Angle brackets", "Writing `<b>zebra</b>` in code about zebras.")).await;
     let results = app.get("/search?q=zebra").await;
     assert!(results.body.contains("&lt;b&gt;"), "{}", results.body);
     assert!(!results.body.contains("<b>zebra"), "snippet markup was not escaped");
@@ -200,26 +179,16 @@ async fn a_post_reached_by_its_bare_slug_or_wrong_date_moves_to_its_permalink() 
 #[tokio::test]
 async fn drafts_and_future_posts_stay_hidden_everywhere() {
     let app = TestApp::with_demo().await;
-    let author = app.app.store().user_by_slug("demo-writer").await.unwrap().unwrap();
-    let draft = |title: &str, status, published_at| Draft {
-        kind: PostKind::Post,
+    let hidden = |title: &str, status, published_at| Draft {
         status,
-        title: title.into(),
-        slug: None,
-        markdown: format!("Secret body of {title} with the word quokka."),
-        excerpt: None,
-        content_warning: None,
         published_at,
-        discussion: Discussion::Open,
         tags: vec!["books".into()],
-        categories: vec![],
-        featured_media_id: None,
-        reviewed_item: None,
+        ..draft(title, &format!("Secret body of {title} with the word quokka."))
     };
-    app.app.create_post(author.id, draft("Unfinished draft", PostStatus::Draft, None)).await.unwrap();
     let later = time::OffsetDateTime::now_utc() + time::Duration::days(3);
-    app.app.create_post(author.id, draft("Scheduled later", PostStatus::Scheduled, Some(later))).await.unwrap();
-    app.app.create_post(author.id, draft("Published in the future", PostStatus::Published, Some(later))).await.unwrap();
+    app.publish(hidden("Unfinished draft", PostStatus::Draft, None)).await;
+    app.publish(hidden("Scheduled later", PostStatus::Scheduled, Some(later))).await;
+    app.publish(hidden("Published in the future", PostStatus::Published, Some(later))).await;
     assert_eq!(app.get("/search?q=quokka").await.texts("article h2").len(), 0, "search found a hidden post");
     for path in ["/", "/tag/books/", "/feed/", "/feed.json", "/sitemap.xml", "/2020/"] {
         let page = app.get(path).await;

@@ -61,6 +61,25 @@ impl Page {
     }
 }
 
+/// A published post with `title` and Markdown `body`; adjust fields with struct update syntax.
+pub fn draft(title: &str, body: &str) -> quire_app::publishing::Draft {
+    quire_app::publishing::Draft {
+        kind: quire_core::PostKind::Post,
+        status: quire_core::PostStatus::Published,
+        title: title.into(),
+        slug: None,
+        markdown: body.into(),
+        excerpt: None,
+        content_warning: None,
+        published_at: None,
+        discussion: quire_core::Discussion::Open,
+        tags: vec![],
+        categories: vec![],
+        featured_media_id: None,
+        reviewed_item: None,
+    }
+}
+
 /// Options for starting a site.
 #[derive(Default)]
 pub struct Options {
@@ -143,6 +162,12 @@ impl TestApp {
             let _ = stop.send(());
         }
         self.server.take().expect("server already shut down")
+    }
+
+    /// Publishes a post (or page) as the demo writer, bypassing the admin.
+    pub async fn publish(&self, draft: quire_app::publishing::Draft) {
+        let author = self.app.store().user_by_slug("demo-writer").await.unwrap().unwrap();
+        self.app.create_post(author.id, draft).await.unwrap();
     }
 
     /// The demo essay's path.
