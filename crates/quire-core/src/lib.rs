@@ -5,6 +5,7 @@ pub mod comment;
 pub mod ids;
 pub mod paging;
 pub mod permalink;
+pub mod policy;
 pub mod post;
 pub mod search;
 pub mod slug;

@@ -51,8 +51,10 @@ impl SearchQuery {
                 None => (false, token),
             };
             let prefix = body.ends_with('*');
-            for (i, word) in words_of(body).into_iter().enumerate() {
-                let last = i + 1 == words_of(body).len();
+            let words = words_of(body);
+            let count = words.len();
+            for (i, word) in words.into_iter().enumerate() {
+                let last = i + 1 == count;
                 terms.push(match (negated, prefix && last) {
                     (true, _) => SearchTerm::Exclude(word),
                     (false, true) => SearchTerm::Prefix(word),
@@ -60,6 +62,8 @@ impl SearchQuery {
                 });
             }
         }
+        // One token can hold several words ("a:b"), so the loop's bound alone is not enough.
+        terms.truncate(Self::MAX_TERMS);
         SearchQuery { terms }
     }
 
@@ -117,6 +121,12 @@ mod tests {
         }));
         assert!(!SearchQuery::parse("-only -exclusions").is_searchable());
         assert!(!SearchQuery::parse("  \"\" ** ").is_searchable());
+    }
+
+    #[test]
+    fn tokens_of_many_words_cannot_exceed_the_term_limit() {
+        let q = SearchQuery::parse(&"a:b:c:d ".repeat(10));
+        assert_eq!(q.terms.len(), SearchQuery::MAX_TERMS);
     }
 
     proptest! {
