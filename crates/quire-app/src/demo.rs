@@ -204,6 +204,7 @@ async fn load_comments(app: &App, post: PostId) -> Result<(), Error> {
         let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
         let created_at = PrimitiveDateTime::parse(date, &format).map_err(|_| bad("date"))?.assume_utc();
         let markdown = text.replace("\\n", "\n");
+        let fingerprint = quire_core::policy::fingerprint(post, &markdown);
         let rendered = quire_content::render_comment(&markdown);
         let created = app
             .store()
@@ -223,6 +224,13 @@ async fn load_comments(app: &App, post: PostId) -> Result<(), Error> {
                 status: CommentStatus::Approved,
                 created_at,
                 max_depth,
+                guest_key: None,
+                fingerprint: Some(fingerprint),
+                ip_hash: None,
+                user_agent: None,
+                held_reason: None,
+                rate_limits: Vec::new(),
+                jobs: Vec::new(),
             })
             .await?;
         ids.insert(id, created);

@@ -29,6 +29,9 @@ pub enum StoreError {
     /// The database could not be opened or migrated.
     #[error("database set-up failed: {0}")]
     Setup(String),
+    /// A rate-limit bucket is empty; try again after this many seconds.
+    #[error("too many requests; try again in {0} seconds")]
+    RateLimited(u32),
     /// Any other database failure.
     #[error(transparent)]
     Database(#[from] sqlx::Error),

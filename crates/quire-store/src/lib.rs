@@ -176,6 +176,76 @@ impl Store {
         dispatch!(self, s => s.create_comment(comment).await)
     }
 
+    /// A comment by id, whatever its status.
+    pub async fn comment(&self, id: CommentId) -> Result<Option<Comment>, StoreError> {
+        dispatch!(self, s => s.comment(id).await)
+    }
+
+    /// A guest's own visible (pending or approved) comments on a post.
+    pub async fn guest_comments(&self, post: PostId, guest_key: &str) -> Result<Vec<Comment>, StoreError> {
+        dispatch!(self, s => s.guest_comments(post, guest_key).await)
+    }
+
+    /// Whether the commenter has had a comment approved before.
+    pub async fn has_approved_comment(&self, by: &CommenterKey) -> Result<bool, StoreError> {
+        dispatch!(self, s => s.has_approved_comment(by).await)
+    }
+
+    /// Whether the same comment (by fingerprint) is already on the post.
+    pub async fn is_duplicate_comment(&self, post: PostId, fingerprint: &str) -> Result<bool, StoreError> {
+        dispatch!(self, s => s.is_duplicate_comment(post, fingerprint).await)
+    }
+
+    /// Edits (`Some((markdown, html))`) or deletes (`None`) a guest's own comment made at or after
+    /// `since`; false when no such comment is theirs or its window has passed.
+    pub async fn edit_guest_comment(
+        &self,
+        id: CommentId,
+        guest_key: &str,
+        since: time::OffsetDateTime,
+        edit: Option<(&str, &str)>,
+    ) -> Result<bool, StoreError> {
+        dispatch!(self, s => s.edit_guest_comment(id, guest_key, since, edit).await)
+    }
+
+    // --- keys and jobs -----------------------------------------------------------------------
+
+    /// The site's secret named `name`, stored as `candidate` if it does not exist yet.
+    pub async fn site_key(&self, name: &str, candidate: &[u8]) -> Result<Vec<u8>, StoreError> {
+        dispatch!(self, s => s.site_key(name, candidate).await)
+    }
+
+    /// Claims up to `limit` due jobs whose kind starts with `kinds_prefix`, leased for a while.
+    pub async fn claim_jobs(
+        &self,
+        worker: &str,
+        kinds_prefix: &str,
+        limit: i64,
+        lease_seconds: i64,
+    ) -> Result<Vec<Job>, StoreError> {
+        dispatch!(self, s => s.claim_jobs(worker, kinds_prefix, limit, lease_seconds).await)
+    }
+
+    /// Marks a job done.
+    pub async fn finish_job(&self, id: i64) -> Result<(), StoreError> {
+        dispatch!(self, s => s.finish_job(id).await)
+    }
+
+    /// Records a failed attempt; retried at `run_at`, or given up when `None`.
+    pub async fn retry_job(
+        &self,
+        id: i64,
+        error: &str,
+        run_at: Option<time::OffsetDateTime>,
+    ) -> Result<(), StoreError> {
+        dispatch!(self, s => s.retry_job(id, error, run_at).await)
+    }
+
+    /// Jobs not done yet.
+    pub async fn pending_jobs(&self) -> Result<u64, StoreError> {
+        dispatch!(self, s => s.pending_jobs().await)
+    }
+
     /// Approved comments of a post in thread order.
     pub async fn approved_comments(&self, post: PostId) -> Result<Vec<Comment>, StoreError> {
         dispatch!(self, s => s.approved_comments(post).await)

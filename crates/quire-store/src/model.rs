@@ -169,4 +169,62 @@ pub struct NewComment {
     pub created_at: OffsetDateTime,
     /// Replies nested deeper than this attach to the deepest allowed ancestor.
     pub max_depth: usize,
+    /// Hash of the guest cookie's id, so the guest can see and edit their own pending comment.
+    pub guest_key: Option<String>,
+    /// Normalised body hash for duplicate detection.
+    pub fingerprint: Option<String>,
+    /// Keyed hash of the commenter's IP address (never the address itself).
+    pub ip_hash: Option<String>,
+    /// The commenter's user agent, cut short.
+    pub user_agent: Option<String>,
+    /// Why the policy held it, for moderators.
+    pub held_reason: Option<String>,
+    /// Buckets to take one token from, in the same transaction; an empty one refuses the comment.
+    pub rate_limits: Vec<RateLimit>,
+    /// Background jobs to queue with the comment (notifications), in the same transaction.
+    pub jobs: Vec<NewJob>,
+}
+
+/// Whose earlier comments to look for.
+#[derive(Debug, Clone)]
+pub enum CommenterKey {
+    /// A guest browser (hash of its cookie id): proof of being the same commenter.
+    Guest(String),
+    /// A typed email address: a claim, not a proof.
+    Email(String),
+}
+
+/// A token bucket: `capacity` tokens, refilled at `capacity` per `per_seconds`.
+#[derive(Debug, Clone)]
+pub struct RateLimit {
+    /// Bucket name, e.g. `comment:ip:203.0.113.7`.
+    pub key: String,
+    /// Largest burst.
+    pub capacity: f64,
+    /// Seconds to refill the whole bucket.
+    pub per_seconds: f64,
+}
+
+/// Work to do in the background.
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    /// What kind of work, e.g. `mail.reply`.
+    pub kind: String,
+    /// Its input, as JSON.
+    pub payload: serde_json::Value,
+    /// Earliest time to run it.
+    pub run_at: OffsetDateTime,
+}
+
+/// A claimed job.
+#[derive(Debug, Clone)]
+pub struct Job {
+    /// Id.
+    pub id: i64,
+    /// Kind.
+    pub kind: String,
+    /// Input.
+    pub payload: serde_json::Value,
+    /// Attempts made before this one.
+    pub attempts: u32,
 }

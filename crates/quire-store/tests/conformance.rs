@@ -5,7 +5,9 @@
 use quire_core::{
     CommentId, CommentStatus, Discussion, Email, Page, PostKind, PostStatus, Role, SearchQuery, TermKind,
 };
-use quire_store::{NewComment, NewPost, NewUser, PostFilter, Store, StoreError, TermRef};
+use quire_store::{
+    CommenterKey, NewComment, NewJob, NewPost, NewUser, PostFilter, RateLimit, Store, StoreError, TermRef,
+};
 use time::{Duration, OffsetDateTime};
 
 struct Fixture {
@@ -68,6 +70,13 @@ fn comment(post: quire_core::PostId, parent: Option<CommentId>, name: &str) -> N
         status: CommentStatus::Approved,
         created_at: OffsetDateTime::now_utc(),
         max_depth: 3,
+        guest_key: None,
+        fingerprint: None,
+        ip_hash: None,
+        user_agent: None,
+        held_reason: None,
+        rate_limits: vec![],
+        jobs: vec![],
     }
 }
 
@@ -233,4 +242,94 @@ async fn postgres_is_reachable_when_required() {
         Err(_) if required => panic!("PostgreSQL at {url} is required (QUIRE_REQUIRE_PG=1) but did not answer in 5 s"),
         _ => eprintln!("skipped: PostgreSQL at {url} is not reachable (set QUIRE_REQUIRE_PG=1 to fail instead)"),
     }
+}
+
+#[tokio::test]
+async fn a_rate_limited_comment_is_refused_with_the_wait_and_nothing_is_written() {
+    let f = sqlite().await;
+    let user = writer(&f.store).await;
+    let id = f.store.create_post(&post(user.id, "p", "P", "x", OffsetDateTime::now_utc())).await.unwrap();
+    let limited = |n: usize| NewComment {
+        rate_limits: vec![RateLimit { key: "comment:ip:203.0.113.7".into(), capacity: 2.0, per_seconds: 60.0 }],
+        ..comment(id, None, &format!("Guest {n}"))
+    };
+    f.store.create_comment(&limited(1)).await.unwrap();
+    f.store.create_comment(&limited(2)).await.unwrap();
+    let third = f.store.create_comment(&limited(3)).await;
+    match third {
+        Err(StoreError::RateLimited(wait)) => assert!((1..=30).contains(&wait), "wait {wait}"),
+        other => panic!("expected a rate limit, got {other:?}"),
+    }
+    assert_eq!(f.store.approved_comments(id).await.unwrap().len(), 2);
+    let other_ip = NewComment {
+        rate_limits: vec![RateLimit { key: "comment:ip:198.51.100.1".into(), capacity: 2.0, per_seconds: 60.0 }],
+        ..comment(id, None, "Elsewhere")
+    };
+    f.store.create_comment(&other_ip).await.unwrap();
+}
+
+#[tokio::test]
+async fn guests_find_their_own_comments_and_duplicates_are_recognised() {
+    let f = sqlite().await;
+    let user = writer(&f.store).await;
+    let id = f.store.create_post(&post(user.id, "p", "P", "x", OffsetDateTime::now_utc())).await.unwrap();
+    let pending = NewComment {
+        status: CommentStatus::Pending,
+        guest_key: Some("guest-a".into()),
+        fingerprint: Some("f1".into()),
+        author_email: Some("ruth@hailsham.example".into()),
+        ..comment(id, None, "Ruth")
+    };
+    let cid = f.store.create_comment(&pending).await.unwrap();
+    assert_eq!(f.store.guest_comments(id, "guest-a").await.unwrap().len(), 1);
+    assert!(f.store.guest_comments(id, "guest-b").await.unwrap().is_empty());
+    assert!(f.store.is_duplicate_comment(id, "f1").await.unwrap());
+    assert!(!f.store.is_duplicate_comment(id, "f2").await.unwrap());
+    assert!(!f.store.has_approved_comment(&CommenterKey::Guest("guest-a".into())).await.unwrap(), "still pending");
+    let approved = NewComment { guest_key: Some("guest-a".into()), ..comment(id, None, "Ruth") };
+    f.store.create_comment(&approved).await.unwrap();
+    assert!(f.store.has_approved_comment(&CommenterKey::Guest("guest-a".into())).await.unwrap());
+    let since = OffsetDateTime::now_utc() - Duration::minutes(15);
+    assert!(!f.store.edit_guest_comment(cid, "guest-b", since, Some(("x", "<p>x</p>"))).await.unwrap(), "not theirs");
+    assert!(f.store.edit_guest_comment(cid, "guest-a", since, Some(("new", "<p>new</p>"))).await.unwrap());
+    assert_eq!(f.store.comment(cid).await.unwrap().unwrap().markdown, "new");
+    let later = OffsetDateTime::now_utc() + Duration::minutes(1);
+    assert!(!f.store.edit_guest_comment(cid, "guest-a", later, None).await.unwrap(), "the window has passed");
+}
+
+#[tokio::test]
+async fn jobs_queued_with_a_comment_are_claimed_once_and_retried() {
+    let f = sqlite().await;
+    let user = writer(&f.store).await;
+    let id = f.store.create_post(&post(user.id, "p", "P", "x", OffsetDateTime::now_utc())).await.unwrap();
+    let with_job = NewComment {
+        jobs: vec![NewJob {
+            kind: "mail.test".into(),
+            payload: serde_json::json!({"n": 1}),
+            run_at: OffsetDateTime::now_utc(),
+        }],
+        ..comment(id, None, "Ruth")
+    };
+    f.store.create_comment(&with_job).await.unwrap();
+    let claimed = f.store.claim_jobs("a", "mail.", 10, 60).await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(claimed[0].payload["n"], 1);
+    assert!(f.store.claim_jobs("b", "mail.", 10, 60).await.unwrap().is_empty(), "a leased job is not claimed twice");
+    f.store
+        .retry_job(claimed[0].id, "smtp down", Some(OffsetDateTime::now_utc() - Duration::seconds(1)))
+        .await
+        .unwrap();
+    let again = f.store.claim_jobs("b", "mail.", 10, 60).await.unwrap();
+    assert_eq!(again[0].attempts, 1);
+    f.store.finish_job(again[0].id).await.unwrap();
+    assert_eq!(f.store.pending_jobs().await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn a_site_key_is_made_once_and_kept() {
+    let f = sqlite().await;
+    let first = f.store.site_key("form", b"first").await.unwrap();
+    let second = f.store.site_key("form", b"second").await.unwrap();
+    assert_eq!(first, b"first");
+    assert_eq!(second, b"first");
 }

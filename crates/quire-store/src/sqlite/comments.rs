@@ -3,14 +3,17 @@
 use quire_core::{Comment, CommentId, Post, PostId, ThreadPath};
 use sqlx::AssertSqlSafe;
 
+use super::keys::{enqueue, take_tokens};
 use super::rows::{COMMENT_COLUMNS, CommentRow, convert};
 use super::{SqliteStore, bump_version, placeholders};
 use crate::timestamp::to_db;
-use crate::{NewComment, StoreError};
+use crate::{CommenterKey, NewComment, StoreError};
+use time::OffsetDateTime;
 
 impl SqliteStore {
     pub(crate) async fn create_comment(&self, comment: &NewComment) -> Result<CommentId, StoreError> {
         let mut tx = self.begin().await?;
+        take_tokens(&mut tx, &comment.rate_limits, OffsetDateTime::now_utc()).await?;
         let parent = match comment.parent_id {
             Some(parent_id) => {
                 let row: Option<(String,)> = sqlx::query_as("SELECT path FROM comments WHERE id = ? AND post_id = ?")
@@ -28,7 +31,8 @@ impl SqliteStore {
         let parent_id = parent.as_ref().and_then(ThreadPath::last_id);
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO comments (post_id, parent_id, path, author_name, author_email, author_url, user_id, \
-             markdown, html, status, created_at) VALUES (?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             markdown, html, status, created_at, guest_key, fingerprint, ip_hash, user_agent, held_reason) \
+             VALUES (?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(comment.post_id.0)
         .bind(parent_id.map(|p| p.0))
@@ -40,13 +44,91 @@ impl SqliteStore {
         .bind(&comment.html)
         .bind(comment.status.as_str())
         .bind(to_db(comment.created_at))
+        .bind(&comment.guest_key)
+        .bind(&comment.fingerprint)
+        .bind(&comment.ip_hash)
+        .bind(&comment.user_agent)
+        .bind(&comment.held_reason)
         .fetch_one(&mut *tx)
         .await?;
         let path = ThreadPath::child_of(parent.as_ref(), CommentId(id));
         sqlx::query("UPDATE comments SET path = ? WHERE id = ?").bind(&path.0).bind(id).execute(&mut *tx).await?;
+        enqueue(&mut tx, &comment.jobs).await?;
         bump_version(&mut tx).await?;
         tx.commit().await?;
         Ok(CommentId(id))
+    }
+
+    pub(crate) async fn comment(&self, id: CommentId) -> Result<Option<Comment>, StoreError> {
+        let sql = format!("SELECT {COMMENT_COLUMNS} FROM comments WHERE id = ?");
+        let row: Option<CommentRow> = sqlx::query_as(AssertSqlSafe(sql)).bind(id.0).fetch_optional(&self.read).await?;
+        row.map(Comment::try_from).transpose()
+    }
+
+    pub(crate) async fn guest_comments(&self, post: PostId, guest_key: &str) -> Result<Vec<Comment>, StoreError> {
+        let sql = format!(
+            "SELECT {COMMENT_COLUMNS} FROM comments WHERE post_id = ? AND guest_key = ? \
+             AND status IN ('pending', 'approved') ORDER BY path"
+        );
+        let rows: Vec<CommentRow> =
+            sqlx::query_as(AssertSqlSafe(sql)).bind(post.0).bind(guest_key).fetch_all(&self.read).await?;
+        convert(rows)
+    }
+
+    pub(crate) async fn has_approved_comment(&self, by: &CommenterKey) -> Result<bool, StoreError> {
+        let (column, value) = match by {
+            CommenterKey::Guest(key) => ("guest_key", key.as_str()),
+            CommenterKey::Email(email) => ("author_email", email.as_str()),
+        };
+        let sql = format!("SELECT EXISTS (SELECT 1 FROM comments WHERE {column} = ? AND status = 'approved')");
+        let (found,): (bool,) = sqlx::query_as(AssertSqlSafe(sql)).bind(value).fetch_one(&self.read).await?;
+        Ok(found)
+    }
+
+    pub(crate) async fn is_duplicate_comment(&self, post: PostId, fingerprint: &str) -> Result<bool, StoreError> {
+        let (found,): (bool,) = sqlx::query_as(
+            "SELECT EXISTS (SELECT 1 FROM comments WHERE post_id = ? AND fingerprint = ? AND status != 'trash')",
+        )
+        .bind(post.0)
+        .bind(fingerprint)
+        .fetch_one(&self.read)
+        .await?;
+        Ok(found)
+    }
+
+    pub(crate) async fn edit_guest_comment(
+        &self,
+        id: CommentId,
+        guest_key: &str,
+        since: OffsetDateTime,
+        edit: Option<(&str, &str)>,
+    ) -> Result<bool, StoreError> {
+        let (set, markdown, html) = match edit {
+            Some((markdown, html)) => ("markdown = ?, html = ?, edited_at = ?", Some(markdown), Some(html)),
+            None => ("status = 'trash', edited_at = ?", None, None),
+        };
+        let sql = format!(
+            "UPDATE comments SET {set} WHERE id = ? AND guest_key = ? AND created_at >= ? \
+             AND status IN ('pending', 'approved')"
+        );
+        let mut tx = self.begin().await?;
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        if let (Some(markdown), Some(html)) = (markdown, html) {
+            query = query.bind(markdown.to_string()).bind(html.to_string());
+        }
+        let result = query
+            .bind(to_db(OffsetDateTime::now_utc()))
+            .bind(id.0)
+            .bind(guest_key.to_string())
+            .bind(to_db(since))
+            .execute(&mut *tx)
+            .await?;
+        let changed = result.rows_affected() == 1;
+        if changed {
+            bump_version(&mut tx).await?;
+        }
+        tx.commit().await?;
+        Ok(changed)
     }
 
     pub(crate) async fn approved_comments(&self, post: PostId) -> Result<Vec<Comment>, StoreError> {

@@ -1,0 +1,149 @@
+//! Secrets the site makes for itself, rate-limit buckets, and background jobs on SQLite.
+
+use sqlx::{Sqlite, Transaction};
+use time::OffsetDateTime;
+
+use super::SqliteStore;
+use crate::timestamp::to_db;
+use crate::{Job, NewJob, RateLimit, StoreError};
+
+impl SqliteStore {
+    pub(crate) async fn site_key(&self, name: &str, candidate: &[u8]) -> Result<Vec<u8>, StoreError> {
+        let mut tx = self.begin().await?;
+        sqlx::query("INSERT INTO site_keys (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING")
+            .bind(name)
+            .bind(candidate)
+            .execute(&mut *tx)
+            .await?;
+        let (value,): (Vec<u8>,) =
+            sqlx::query_as("SELECT value FROM site_keys WHERE name = ?").bind(name).fetch_one(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(value)
+    }
+
+    pub(crate) async fn claim_jobs(
+        &self,
+        worker: &str,
+        kinds_prefix: &str,
+        limit: i64,
+        lease_seconds: i64,
+    ) -> Result<Vec<Job>, StoreError> {
+        let now = OffsetDateTime::now_utc();
+        let until = now + time::Duration::seconds(lease_seconds);
+        // The single writer connection makes this claim atomic (BEGIN IMMEDIATE semantics).
+        let mut tx = self.begin().await?;
+        let rows: Vec<(i64, String, String, i64)> = sqlx::query_as(
+            "SELECT id, kind, payload, attempts FROM jobs WHERE done_at IS NULL AND run_at <= ? \
+             AND (locked_until IS NULL OR locked_until < ?) AND kind LIKE ? ORDER BY run_at, id LIMIT ?",
+        )
+        .bind(to_db(now))
+        .bind(to_db(now))
+        .bind(format!("{kinds_prefix}%"))
+        .bind(limit)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut jobs = Vec::with_capacity(rows.len());
+        for (id, kind, payload, attempts) in rows {
+            sqlx::query("UPDATE jobs SET locked_by = ?, locked_until = ? WHERE id = ?")
+                .bind(worker)
+                .bind(to_db(until))
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            let payload =
+                serde_json::from_str(&payload).map_err(|e| StoreError::Corrupt(format!("job {id} payload: {e}")))?;
+            jobs.push(Job { id, kind, payload, attempts: u32::try_from(attempts).unwrap_or(u32::MAX) });
+        }
+        tx.commit().await?;
+        Ok(jobs)
+    }
+
+    pub(crate) async fn finish_job(&self, id: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE jobs SET done_at = ?, locked_by = NULL, locked_until = NULL WHERE id = ?")
+            .bind(to_db(OffsetDateTime::now_utc()))
+            .bind(id)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    pub(crate) async fn retry_job(
+        &self,
+        id: i64,
+        error: &str,
+        run_at: Option<OffsetDateTime>,
+    ) -> Result<(), StoreError> {
+        // No run_at: given up; kept (done) with its error for the admin to see.
+        let done = run_at.is_none().then(|| to_db(OffsetDateTime::now_utc()));
+        sqlx::query(
+            "UPDATE jobs SET attempts = attempts + 1, last_error = ?, run_at = COALESCE(?, run_at), done_at = ?, \
+             locked_by = NULL, locked_until = NULL WHERE id = ?",
+        )
+        .bind(error.chars().take(2000).collect::<String>())
+        .bind(run_at.map(to_db))
+        .bind(done)
+        .bind(id)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    pub(crate) async fn pending_jobs(&self) -> Result<u64, StoreError> {
+        let (n,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM jobs WHERE done_at IS NULL").fetch_one(&self.read).await?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+}
+
+/// Takes one token from each bucket or refuses with the wait until the emptiest refills.
+pub(super) async fn take_tokens(
+    tx: &mut Transaction<'static, Sqlite>,
+    limits: &[RateLimit],
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    let now_secs = now.unix_timestamp_nanos() as f64 / 1e9;
+    let mut updates = Vec::with_capacity(limits.len());
+    for limit in limits {
+        let rate = limit.capacity / limit.per_seconds.max(0.001);
+        let row: Option<(f64, f64)> = sqlx::query_as("SELECT tokens, updated_at FROM rate_buckets WHERE key = ?")
+            .bind(&limit.key)
+            .fetch_optional(&mut **tx)
+            .await?;
+        let tokens = match row {
+            Some((tokens, at)) => (tokens + (now_secs - at).max(0.0) * rate).min(limit.capacity),
+            None => limit.capacity,
+        };
+        if tokens < 1.0 {
+            let wait = ((1.0 - tokens) / rate).ceil().max(1.0);
+            return Err(StoreError::RateLimited(wait.min(f64::from(u32::MAX)) as u32));
+        }
+        updates.push((limit.key.clone(), tokens - 1.0));
+    }
+    for (key, tokens) in updates {
+        sqlx::query(
+            "INSERT INTO rate_buckets (key, tokens, updated_at) VALUES (?, ?, ?) \
+             ON CONFLICT (key) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at",
+        )
+        .bind(key)
+        .bind(tokens)
+        .bind(now_secs)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Queues jobs inside the caller's transaction.
+pub(super) async fn enqueue(tx: &mut Transaction<'static, Sqlite>, jobs: &[NewJob]) -> Result<(), StoreError> {
+    let now = to_db(OffsetDateTime::now_utc());
+    for job in jobs {
+        sqlx::query("INSERT INTO jobs (kind, payload, run_at, created_at) VALUES (?, ?, ?, ?)")
+            .bind(&job.kind)
+            .bind(job.payload.to_string())
+            .bind(to_db(job.run_at))
+            .bind(&now)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
