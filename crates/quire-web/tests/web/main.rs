@@ -2,9 +2,11 @@
 #![expect(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, reason = "tests")]
 
 mod bad_input;
+mod browser;
 mod feeds;
 mod http;
 mod reading;
 mod seo;
 mod support;
 mod theme;
+mod validation;

