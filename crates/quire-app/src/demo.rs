@@ -191,7 +191,7 @@ fn renumber_media(markdown: &str, ids: &HashMap<i64, MediaId>) -> String {
 
 async fn load_comments(app: &App, post: PostId) -> Result<(), Error> {
     let tsv = embedded_text("comments.tsv")?;
-    let max_depth = app.settings().await.comment_max_depth;
+    let max_depth = app.settings().await.comment_policy.max_depth;
     let mut ids: HashMap<i64, CommentId> = HashMap::new();
     for (number, line) in tsv.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
         let fields: Vec<&str> = line.split('\t').collect();

@@ -1,6 +1,7 @@
 //! Quire's use cases, shared by the web server, the CLI and background jobs: opening a site,
 //! reading it (view models for pages and feeds), publishing, users, and the demo site.
 
+pub mod comments;
 pub mod config;
 pub mod demo;
 mod error;
@@ -34,6 +35,7 @@ struct Inner {
     store: Store,
     settings: RwLock<Arc<SiteSettings>>,
     version: AtomicU64,
+    keys: comments::Keys,
 }
 
 impl App {
@@ -55,12 +57,14 @@ impl App {
     pub async fn from_parts(config: Config, store: Store) -> Result<App, Error> {
         let settings = SiteSettings::load(&store).await?;
         let version = store.content_version().await?;
+        let keys = comments::Keys::load(&store).await?;
         Ok(App {
             inner: Arc::new(Inner {
                 config,
                 store,
                 settings: RwLock::new(Arc::new(settings)),
                 version: AtomicU64::new(version),
+                keys,
             }),
         })
     }
@@ -73,6 +77,11 @@ impl App {
     /// The database.
     pub fn store(&self) -> &Store {
         &self.inner.store
+    }
+
+    /// The site's signing keys.
+    pub fn keys(&self) -> &comments::Keys {
+        &self.inner.keys
     }
 
     /// The current site settings.

@@ -2,6 +2,7 @@
 //! the database as JSON values and read with defaults for anything never set.
 
 use quire_core::PermalinkPattern;
+use quire_core::policy::CommentPolicy;
 use quire_store::{Store, StoreError};
 use serde::{Deserialize, Serialize};
 
@@ -21,8 +22,13 @@ pub struct SiteSettings {
     pub posts_per_page: u32,
     /// Items in feeds.
     pub feed_items: u32,
-    /// Deepest comment nesting shown and accepted (WordPress's default is 5).
-    pub comment_max_depth: usize,
+    /// How comments are validated and moderated.
+    pub comment_policy: CommentPolicy,
+    /// Comment rate limits (token buckets held in the database, so they bind every instance).
+    pub comment_rate: CommentRate,
+    /// Show Gravatar images for commenters (sends a hash of their email to gravatar.com); off by
+    /// default: avatars are identicons made here.
+    pub gravatar: bool,
 }
 
 impl Default for SiteSettings {
@@ -34,8 +40,28 @@ impl Default for SiteSettings {
             permalink: PermalinkPattern::DEFAULT.into(),
             posts_per_page: 10,
             feed_items: 20,
-            comment_max_depth: 5,
+            comment_policy: CommentPolicy::default(),
+            gravatar: false,
+            comment_rate: CommentRate::default(),
         }
+    }
+}
+
+/// How many comments one address and one network may post.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CommentRate {
+    /// Burst allowed per IP address.
+    pub per_ip: f64,
+    /// Burst allowed per /24 (IPv4) or /64 (IPv6) network.
+    pub per_subnet: f64,
+    /// Seconds for a bucket to refill completely.
+    pub seconds: f64,
+}
+
+impl Default for CommentRate {
+    fn default() -> Self {
+        CommentRate { per_ip: 5.0, per_subnet: 20.0, seconds: 300.0 }
     }
 }
 

@@ -196,7 +196,7 @@ impl App {
         let path = self.post_path(&post, &settings);
         let view = self.post_views(vec![post]).await?.pop().ok_or(Error::NotFound)?;
         Ok(PostPage {
-            comments: comments.iter().map(|c| comment_view(c, author, settings.comment_max_depth)).collect(),
+            comments: comments.iter().map(|c| comment_view(c, author, settings.comment_policy.max_depth)).collect(),
             comments_feed_url: format!("{}{path}feed/", self.config().site_url()),
             post: view,
             previous,
