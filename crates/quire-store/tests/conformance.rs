@@ -230,7 +230,8 @@ async fn a_database_from_a_newer_quire_is_refused() {
 async fn postgres_is_reachable_when_required() {
     // The PostgreSQL backend arrives with the scaling work; until then this only proves that the
     // environment CI promises is there, and says plainly when it is not.
-    let url = std::env::var("QUIRE_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let url =
+        std::env::var("QUIRE_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
     let required = std::env::var("QUIRE_REQUIRE_PG").is_ok_and(|v| v == "1");
     let connected = tokio::time::timeout(std::time::Duration::from_secs(5), sqlx::PgPool::connect(&url)).await;
     match connected {
