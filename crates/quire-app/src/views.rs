@@ -151,6 +151,71 @@ pub struct CommentView {
     pub html: String,
     /// Written by the post's author.
     pub by_post_author: bool,
+    /// Held for moderation (shown only to its own author).
+    pub pending: bool,
+    /// Thread position, for merging a guest's own pending comments into the thread.
+    #[serde(skip)]
+    pub path: String,
+}
+
+/// The "Leave a Reply" form as a page shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CommentFormView {
+    /// Where it posts.
+    pub action: String,
+    /// The post's id.
+    pub post_id: i64,
+    /// Signed, time-stamped token; a placeholder in cached pages, replaced per request.
+    pub token: String,
+    /// The comment being replied to.
+    pub reply_to: Option<ReplyTarget>,
+    /// What the reader typed (kept when a submission is refused).
+    pub values: CommentFormValues,
+    /// Messages per field name (`comment`, `author`, `email`, `url`).
+    pub errors: std::collections::BTreeMap<String, String>,
+    /// A message about the whole form (refusals, rate limits).
+    pub message: Option<String>,
+    /// The remembered guest ("You are commenting as …").
+    pub guest: Option<GuestView>,
+    /// Whether an email address is required.
+    pub require_email: bool,
+}
+
+/// The comment a reply answers.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReplyTarget {
+    /// Its id.
+    pub id: i64,
+    /// Its author's name.
+    pub name: String,
+}
+
+/// The form's fields as typed.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CommentFormValues {
+    /// Comment text.
+    pub comment: String,
+    /// Name.
+    pub author: String,
+    /// Email.
+    pub email: String,
+    /// Website.
+    pub url: String,
+    /// "Notify me".
+    pub notify: bool,
+    /// "Save my name…".
+    pub remember: bool,
+}
+
+/// A remembered guest.
+#[derive(Debug, Clone, Serialize)]
+pub struct GuestView {
+    /// Name.
+    pub name: String,
+    /// Email.
+    pub email: String,
+    /// Website.
+    pub url: String,
 }
 
 /// Links between pages of a list.
@@ -181,6 +246,8 @@ pub struct PostPage {
     pub comments: Vec<CommentView>,
     /// Alternate feed of this post's comments (absolute).
     pub comments_feed_url: String,
+    /// The comment form, when comments are open.
+    pub form: Option<CommentFormView>,
 }
 
 /// What a list shows: home, archives, search.

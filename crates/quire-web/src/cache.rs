@@ -23,13 +23,58 @@ pub struct CachedPage {
     pub gzip: Option<Bytes>,
     /// Weak ETag.
     pub etag: String,
+    /// Where a fresh comment-form token goes in `body`, and for which post.
+    pub token_slot: Option<(usize, i64)>,
 }
 
 impl CachedPage {
     /// Builds an entry, compressing the body once.
     pub fn new(content_type: &'static str, cache_control: &'static str, body: Bytes, etag: String) -> CachedPage {
         let gzip = (body.len() > 1024).then(|| gzip(&body)).flatten();
-        CachedPage { content_type, cache_control, body, gzip, etag }
+        CachedPage { content_type, cache_control, body, gzip, etag, token_slot: None }
+    }
+
+    /// Builds an entry for a page with a comment form: the token placeholder is cut out and its
+    /// place remembered, so each reader gets a fresh token spliced in (and the page is compressed
+    /// per response instead of once).
+    pub fn with_form(
+        content_type: &'static str,
+        cache_control: &'static str,
+        html: String,
+        etag: String,
+        post: i64,
+    ) -> CachedPage {
+        let placeholder = quire_app::reading::FORM_TOKEN_PLACEHOLDER;
+        match html.find(placeholder) {
+            Some(at) => {
+                let mut body = html;
+                body.replace_range(at..at + placeholder.len(), "");
+                CachedPage {
+                    content_type,
+                    cache_control,
+                    body: Bytes::from(body),
+                    gzip: None,
+                    etag,
+                    token_slot: Some((at, post)),
+                }
+            }
+            None => CachedPage::new(content_type, cache_control, Bytes::from(html), etag),
+        }
+    }
+
+    /// The body with `token` in its slot (or the body itself when it has none).
+    pub fn body_with(&self, token: impl FnOnce(i64) -> String) -> Bytes {
+        match self.token_slot {
+            Some((at, post)) => {
+                let token = token(post);
+                let mut out = Vec::with_capacity(self.body.len() + token.len());
+                out.extend_from_slice(self.body.get(..at).unwrap_or_default());
+                out.extend_from_slice(token.as_bytes());
+                out.extend_from_slice(self.body.get(at..).unwrap_or_default());
+                Bytes::from(out)
+            }
+            None => self.body.clone(),
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 //! mapping from failures to responses. Handlers stay thin: decode, call `quire-app`, render.
 
 mod cache;
+mod comments;
 pub mod error;
 pub mod feeds;
 mod headers;
@@ -56,6 +57,8 @@ pub fn router(state: WebState) -> Router {
         .route("/sitemap.xml", get(pages::sitemap))
         .route("/static/{*name}", get(pages::static_file))
         .route("/media/{*key}", get(pages::media))
+        .route("/comments", axum::routing::post(comments::create))
+        .route("/wp-comments-post.php", axum::routing::post(comments::create))
         .fallback(pages::public)
         .with_state(state.clone());
     headers::wrap(routes, state)

@@ -38,7 +38,7 @@ fn accepts_gzip(headers: &HeaderMap) -> bool {
 }
 
 /// Answers from a cached (or just rendered) page, honouring If-None-Match and Accept-Encoding.
-fn respond(page: &CachedPage, headers: &HeaderMap) -> Response {
+fn respond(state: &WebState, page: &CachedPage, headers: &HeaderMap) -> Response {
     let etag_matches = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
@@ -56,7 +56,7 @@ fn respond(page: &CachedPage, headers: &HeaderMap) -> Response {
             builder = builder.header(header::CONTENT_ENCODING, "gzip");
             gz.clone()
         }
-        _ => page.body.clone(),
+        _ => page.body_with(|post| state.app.form_token(post)),
     };
     builder.body(Body::from(body)).unwrap_or_default()
 }
@@ -80,15 +80,16 @@ pub async fn public(State(state): State<WebState>, method: Method, uri: Uri, hea
     let version = state.app.version();
     let personal = is_personal(&headers);
     if !personal && let Some(page) = state.cache.get(version, &key) {
-        return respond(&page, &headers);
+        return respond(&state, &page, &headers);
     }
-    match render_public(&state, &path, &query, version).await {
+    let guest = crate::comments::guest_of(&state, &headers);
+    match render_public(&state, &path, &query, version, guest.as_ref()).await {
         Ok(Rendered::Page(page)) => {
             let page = Arc::new(page);
             if !personal {
                 state.cache.insert(version, &key, page.clone());
             }
-            respond(&page, &headers)
+            respond(&state, &page, &headers)
         }
         Ok(Rendered::Redirect(to)) => moved_permanently(&to),
         Err(e) => error_page(&state, e, &path).await,
@@ -113,18 +114,20 @@ async fn render_public(
     path: &str,
     query: &quire_app::reading::ReaderQuery,
     version: u64,
+    guest: Option<&quire_app::comments::GuestCookie>,
 ) -> Result<Rendered, AppError> {
     let resolved = state.app.resolve(path, query).await?;
     let etag = format!("W/\"{}-{version}\"", state.boot_id);
     let page = match resolved {
         Resolved::MovedTo(to) => return Ok(Rendered::Redirect(to)),
-        Resolved::Post(page) => {
+        Resolved::Post(mut page) => {
+            crate::comments::prepare_form(state, &mut page, query, guest).await?;
             let site = state.app.site_view().await?;
             let meta = seo::for_post(&site, &page);
             let html = state
                 .theme
                 .render("post.html", json!({ "site": site, "meta": meta, "page": page, "request_path": path }))?;
-            CachedPage::new("text/html; charset=utf-8", HTML_CACHE, Bytes::from(html), etag)
+            CachedPage::with_form("text/html; charset=utf-8", HTML_CACHE, html, etag, page.post.id)
         }
         Resolved::List(list) => {
             let site = state.app.site_view().await?;
@@ -177,7 +180,7 @@ pub async fn error_page(state: &WebState, error: AppError, path: &str) -> Respon
 pub async fn sitemap(State(state): State<WebState>, headers: HeaderMap) -> Response {
     let version = state.app.version();
     if let Some(page) = state.cache.get(version, "/sitemap.xml") {
-        return respond(&page, &headers);
+        return respond(&state, &page, &headers);
     }
     let entries = match state.app.sitemap().await {
         Ok(entries) => entries,
@@ -197,7 +200,7 @@ pub async fn sitemap(State(state): State<WebState>, headers: HeaderMap) -> Respo
     let etag = format!("W/\"{}-{version}\"", state.boot_id);
     let page = Arc::new(CachedPage::new("application/xml; charset=utf-8", FEED_CACHE, Bytes::from(xml), etag));
     state.cache.insert(version, "/sitemap.xml", page.clone());
-    respond(&page, &headers)
+    respond(&state, &page, &headers)
 }
 
 /// `GET /robots.txt`.

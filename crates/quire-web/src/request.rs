@@ -70,6 +70,14 @@ pub fn decode_query(raw: Option<&str>) -> Result<ReaderQuery, String> {
                     })?;
                 query.page = Some(page);
             }
+            "replytocom" => {
+                let id = value
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| format!("The comment number {value:?} is not a positive whole number."))?;
+                query.reply_to = Some(id);
+            }
             _ => {}
         }
     }
@@ -85,6 +93,9 @@ pub fn cache_key(path: &str, query: &ReaderQuery) -> String {
     }
     if let Some(page) = query.page {
         key.push_str(&format!("&page={page}"));
+    }
+    if let Some(id) = query.reply_to {
+        key.push_str(&format!("&replytocom={id}"));
     }
     key
 }
@@ -105,7 +116,7 @@ mod tests {
     #[test]
     fn queries_keep_what_pages_use_and_refuse_nonsense() {
         let q = decode_query(Some("s=never+let&utm_source=x&page=2"));
-        assert_eq!(q, Ok(ReaderQuery { search: Some("never let".into()), page: Some(2) }));
+        assert_eq!(q, Ok(ReaderQuery { search: Some("never let".into()), page: Some(2), reply_to: None }));
         assert!(decode_query(Some("page=0")).is_err());
         assert!(decode_query(Some("page=abc")).is_err());
         assert!(decode_query(Some("q=%FF")).is_err());

@@ -8,7 +8,7 @@ use std::net::IpAddr;
 use quire_core::policy::{
     self, Commenter, FieldError, GuestDraft, JudgeContext, RawCommentForm, RejectReason, TimingError, Verdict,
 };
-use quire_core::{CommentId, CommentStatus, PostId, PostKind};
+use quire_core::{CommentStatus, PostId, PostKind};
 use quire_store::{CommenterKey, NewComment, RateLimit, StoreError};
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -267,10 +267,18 @@ impl App {
         FormToken::issue(&self.keys().form, post, OffsetDateTime::now_utc())
     }
 
-    /// A guest's own comments on a post (pending ones included), by their cookie.
-    pub async fn own_comments(&self, post: PostId, guest: &GuestCookie) -> Result<Vec<CommentId>, Error> {
+    /// A guest's own comments that wait for moderation, as the thread shows them to that guest.
+    pub async fn own_pending_comments(&self, post: i64, guest: &GuestCookie) -> Result<Vec<crate::CommentView>, Error> {
         let key = self.keys().hashing.hash(&guest.id);
-        Ok(self.store().guest_comments(post, &key).await?.into_iter().map(|c| c.id).collect())
+        let max_depth = self.settings().await.comment_policy.max_depth;
+        Ok(self
+            .store()
+            .guest_comments(PostId(post), &key)
+            .await?
+            .iter()
+            .filter(|c| c.status == CommentStatus::Pending)
+            .map(|c| crate::reading::comment_view(c, quire_core::UserId(0), max_depth))
+            .collect())
     }
 }
 

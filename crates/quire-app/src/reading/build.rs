@@ -11,8 +11,12 @@ use time::macros::format_description;
 
 use crate::settings::SiteSettings;
 use crate::{
-    App, AuthorView, CommentView, Error, LinkView, ListPage, MediaView, PaginationView, PostPage, PostView, TermView,
+    App, AuthorView, CommentFormView, CommentView, Error, LinkView, ListPage, MediaView, PaginationView, PostPage,
+    PostView, TermView,
 };
+
+/// Stands for the form token in cached pages; replaced per request so every reader gets a fresh one.
+pub const FORM_TOKEN_PLACEHOLDER: &str = "__QUIRE_FORM_TOKEN__";
 
 /// Longest automatic excerpt, in characters.
 const EXCERPT_CHARS: usize = 300;
@@ -194,8 +198,22 @@ impl App {
         let comments = self.store().approved_comments(post.id).await?;
         let author = post.author_id;
         let path = self.post_path(&post, &settings);
+        let open = quire_core::policy::closed_reason(post.discussion, post.published_at, now, &settings.comment_policy)
+            .is_none();
+        let form = open.then(|| CommentFormView {
+            action: "/comments".into(),
+            post_id: post.id.0,
+            token: FORM_TOKEN_PLACEHOLDER.into(),
+            reply_to: None,
+            values: Default::default(),
+            errors: Default::default(),
+            message: None,
+            guest: None,
+            require_email: settings.comment_policy.require_email,
+        });
         let view = self.post_views(vec![post]).await?.pop().ok_or(Error::NotFound)?;
         Ok(PostPage {
+            form,
             comments: comments.iter().map(|c| comment_view(c, author, settings.comment_policy.max_depth)).collect(),
             comments_feed_url: format!("{}{path}feed/", self.config().site_url()),
             post: view,
@@ -206,7 +224,7 @@ impl App {
 }
 
 /// A comment as the thread shows it.
-pub(crate) fn comment_view(c: &Comment, post_author: UserId, max_depth: usize) -> CommentView {
+pub fn comment_view(c: &Comment, post_author: UserId, max_depth: usize) -> CommentView {
     CommentView {
         id: c.id.0,
         anchor: format!("comment-{}", c.id),
@@ -225,5 +243,7 @@ pub(crate) fn comment_view(c: &Comment, post_author: UserId, max_depth: usize) -
         created_display: display_date_time(c.created_at),
         html: c.html.clone(),
         by_post_author: c.user_id == Some(post_author),
+        pending: c.status == quire_core::CommentStatus::Pending,
+        path: c.path.clone(),
     }
 }

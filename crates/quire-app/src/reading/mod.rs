@@ -5,6 +5,7 @@ mod build;
 mod feeds;
 mod route;
 
+pub use build::{FORM_TOKEN_PLACEHOLDER, comment_view};
 pub use feeds::{FeedFormat, FeedScope};
 pub use route::Route;
 
@@ -21,6 +22,8 @@ pub struct ReaderQuery {
     pub search: Option<String>,
     /// `page`: page of search results.
     pub page: Option<u32>,
+    /// `replytocom`: the comment the form should answer (WordPress's no-JavaScript reply link).
+    pub reply_to: Option<i64>,
 }
 
 /// What a public URL turned out to be.

@@ -1,0 +1,268 @@
+//! `POST /comments` (and WordPress's `wp-comments-post.php`): a reader leaves a reply. Works as a
+//! plain form (303 back to the comment's anchor) and for the enhanced form (JSON). A refused
+//! comment re-renders the post with the reader's text kept and each problem next to its field.
+
+use std::net::SocketAddr;
+
+use axum::Form;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use quire_app::comments::{GuestCookie, Submission, SubmitError};
+use quire_app::reading::{ReaderQuery, Resolved};
+use quire_app::{CommentFormValues, GuestView, PostPage, ReplyTarget};
+use quire_core::policy::RawCommentForm;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::error::{AppError, plain};
+use crate::{WebState, seo};
+
+/// Name of the guest cookie.
+pub const GUEST_COOKIE: &str = "quire_guest";
+
+/// The comment form's fields, named as WordPress names them.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct CommentFields {
+    comment: String,
+    author: String,
+    email: String,
+    url: String,
+    #[serde(rename = "comment_post_ID")]
+    comment_post_id: String,
+    comment_parent: String,
+    /// The signed form token.
+    quire_token: String,
+    /// The honeypot: a field people never see or fill.
+    quire_hp: String,
+    subscribe: Option<String>,
+    #[serde(rename = "wp-comment-cookies-consent")]
+    remember: Option<String>,
+}
+
+/// The genuine guest cookie a request carries, if any.
+pub fn guest_of(state: &WebState, headers: &HeaderMap) -> Option<GuestCookie> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == GUEST_COOKIE)
+        .and_then(|(_, value)| GuestCookie::open(&state.app.keys().guest, value))
+}
+
+fn guest_cookie_header(state: &WebState, guest: &GuestCookie) -> Option<HeaderValue> {
+    let secure = if state.app.config().site_url().starts_with("https://") { "; Secure" } else { "" };
+    // Remembered details live a year (the reader asked); the bare id lives for the browser session.
+    let max_age = if guest.remembers() { "; Max-Age=31536000" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{GUEST_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax{max_age}{secure}",
+        guest.seal(&state.app.keys().guest)
+    ))
+    .ok()
+}
+
+/// Refuses state changes that a browser says come from another site (Sec-Fetch-Site, Origin).
+pub fn cross_site(state: &WebState, headers: &HeaderMap) -> bool {
+    let site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    if matches!(site, Some("cross-site" | "same-site")) {
+        return true;
+    }
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    match origin {
+        None | Some("null") if site.is_some() => false,
+        None => false,
+        Some(origin) => {
+            let ours = state.app.config().site_url();
+            let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
+            origin != ours && origin != format!("http://{host}") && origin != format!("https://{host}")
+        }
+    }
+}
+
+fn wants_json(headers: &HeaderMap) -> bool {
+    headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("application/json"))
+}
+
+/// Fills in the parts of the form that depend on the request: the reply target and, for a
+/// returning guest, a real token, their remembered details and their own pending comments.
+pub async fn prepare_form(
+    state: &WebState,
+    page: &mut PostPage,
+    query: &ReaderQuery,
+    guest: Option<&GuestCookie>,
+) -> Result<(), AppError> {
+    let comments = page.comments.clone();
+    let Some(form) = page.form.as_mut() else { return Ok(()) };
+    if let Some(id) = query.reply_to {
+        form.reply_to = comments.iter().find(|c| c.id == id).map(|c| ReplyTarget { id, name: c.author_name.clone() });
+    }
+    if let Some(guest) = guest {
+        form.token = state.app.form_token(form.post_id);
+        if let (Some(name), true) = (&guest.name, guest.remembers()) {
+            form.guest = Some(GuestView {
+                name: name.clone(),
+                email: guest.email.clone().unwrap_or_default(),
+                url: guest.url.clone().unwrap_or_default(),
+            });
+            form.values.author = name.clone();
+            form.values.email = guest.email.clone().unwrap_or_default();
+            form.values.url = guest.url.clone().unwrap_or_default();
+            form.values.remember = true;
+        }
+        let own = state.app.own_pending_comments(form.post_id, guest).await?;
+        if !own.is_empty() {
+            page.comments.extend(own);
+            page.comments.sort_by(|a, b| a.path.cmp(&b.path));
+        }
+    }
+    Ok(())
+}
+
+/// `POST /comments`.
+pub async fn create(
+    State(state): State<WebState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    form: Result<Form<CommentFields>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    if cross_site(&state, &headers) {
+        return plain(StatusCode::FORBIDDEN, "This form was sent from another site and was refused.");
+    }
+    let Ok(Form(fields)) = form else {
+        return plain(StatusCode::BAD_REQUEST, "The comment form could not be read (it must be UTF-8 form data).");
+    };
+    let guest = guest_of(&state, &headers);
+    let raw = RawCommentForm {
+        comment: fields.comment.clone(),
+        author: fields.author.clone(),
+        email: fields.email.clone(),
+        url: fields.url.clone(),
+        parent: fields.comment_parent.clone(),
+    };
+    let submission = Submission {
+        form: raw,
+        post_id: fields.comment_post_id.clone(),
+        token: fields.quire_token.clone(),
+        honeypot: fields.quire_hp.clone(),
+        notify: fields.subscribe.is_some(),
+        remember: fields.remember.is_some(),
+        guest,
+        ip: Some(peer.ip()),
+        user_agent: headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_string),
+    };
+    match state.app.submit_comment(submission).await {
+        Ok(accepted) => {
+            let cookie = guest_cookie_header(&state, &accepted.guest);
+            let mut response = if wants_json(&headers) {
+                (StatusCode::CREATED, axum::Json(json!(accepted))).into_response()
+            } else {
+                let location = HeaderValue::from_str(&accepted.url).unwrap_or(HeaderValue::from_static("/"));
+                (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response()
+            };
+            if let Some(cookie) = cookie {
+                response.headers_mut().append(header::SET_COOKIE, cookie);
+            }
+            response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response
+        }
+        Err(error) => refused(&state, &headers, fields, error).await,
+    }
+}
+
+fn status_of(error: &SubmitError) -> StatusCode {
+    match error {
+        SubmitError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+        SubmitError::UnknownPost => StatusCode::NOT_FOUND,
+        SubmitError::Rejected(
+            quire_core::policy::RejectReason::Closed | quire_core::policy::RejectReason::ClosedAfterDays(_),
+        ) => StatusCode::FORBIDDEN,
+        SubmitError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        _ => StatusCode::BAD_REQUEST,
+    }
+}
+
+/// Answers a refused comment: the post again with the form filled in and the reasons shown.
+async fn refused(state: &WebState, headers: &HeaderMap, fields: CommentFields, error: SubmitError) -> Response {
+    let status = status_of(&error);
+    if let SubmitError::Internal(e) = &error {
+        tracing::error!(error = %e, "comment submission failed");
+    } else {
+        tracing::info!(reason = %error, "comment refused");
+    }
+    let retry_after = match &error {
+        SubmitError::RateLimited(wait) => Some(*wait),
+        _ => None,
+    };
+    let mut errors = std::collections::BTreeMap::new();
+    let message = match &error {
+        SubmitError::Invalid(list) => {
+            for e in list {
+                errors.insert(e.field.as_str().to_string(), e.message.clone());
+            }
+            Some("Please correct the marked fields; your comment is kept below.".to_string())
+        }
+        SubmitError::Internal(_) => {
+            Some("Your comment could not be saved because of an error on our side; it is kept below.".into())
+        }
+        other => Some(other.to_string()),
+    };
+    let mut response = if wants_json(headers) {
+        let body = json!({
+            "type": "about:blank",
+            "title": message.clone().unwrap_or_default(),
+            "status": status.as_u16(),
+            "errors": errors,
+        });
+        (status, [(header::CONTENT_TYPE, "application/problem+json")], body.to_string()).into_response()
+    } else {
+        match rerender(state, headers, &fields, errors, message.clone()).await {
+            Some(html) => (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response(),
+            None => plain(status, &message.unwrap_or_default()),
+        }
+    };
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Some(wait) = retry_after.and_then(|w| HeaderValue::from_str(&w.to_string()).ok()) {
+        response.headers_mut().insert(header::RETRY_AFTER, wait);
+    }
+    response
+}
+
+async fn rerender(
+    state: &WebState,
+    headers: &HeaderMap,
+    fields: &CommentFields,
+    errors: std::collections::BTreeMap<String, String>,
+    message: Option<String>,
+) -> Option<String> {
+    let post_id: i64 = fields.comment_post_id.trim().parse().ok()?;
+    let post = state.app.store().post(quire_core::PostId(post_id)).await.ok()??;
+    let path = state.app.post_path(&post, &*state.app.settings().await);
+    let query = ReaderQuery {
+        reply_to: fields.comment_parent.trim().parse().ok().filter(|n: &i64| *n > 0),
+        ..Default::default()
+    };
+    let Resolved::Post(mut page) = state.app.resolve(&path, &query).await.ok()? else { return None };
+    let guest = guest_of(state, headers);
+    prepare_form(state, &mut page, &query, guest.as_ref()).await.ok()?;
+    // Without a form (comments closed) there is nowhere to show the text: answer in plain words.
+    page.form.as_ref()?;
+    if let Some(form) = page.form.as_mut() {
+        form.token = state.app.form_token(post_id);
+        form.values = CommentFormValues {
+            comment: fields.comment.clone(),
+            author: fields.author.clone(),
+            email: fields.email.clone(),
+            url: fields.url.clone(),
+            notify: fields.subscribe.is_some(),
+            remember: fields.remember.is_some(),
+        };
+        form.errors = errors;
+        form.message = message;
+    }
+    let site = state.app.site_view().await.ok()?;
+    let meta = seo::for_post(&site, &page);
+    state.theme.render("post.html", json!({ "site": site, "meta": meta, "page": page, "request_path": path })).ok()
+}
