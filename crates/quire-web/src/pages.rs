@@ -51,12 +51,14 @@ fn respond(state: &WebState, page: &CachedPage, headers: &HeaderMap) -> Response
         return builder.status(StatusCode::NOT_MODIFIED).body(Body::empty()).unwrap_or_default();
     }
     builder = builder.header(header::CONTENT_TYPE, page.content_type);
-    let body = match (&page.gzip, accepts_gzip(headers)) {
-        (Some(gz), true) => {
+    let token = |post| state.app.form_token(post);
+    let gzip = if accepts_gzip(headers) { page.gzip_with(token) } else { None };
+    let body = match gzip {
+        Some(gz) => {
             builder = builder.header(header::CONTENT_ENCODING, "gzip");
-            gz.clone()
+            gz
         }
-        _ => page.body_with(|post| state.app.form_token(post)),
+        None => page.body_with(token),
     };
     builder.body(Body::from(body)).unwrap_or_default()
 }
@@ -85,7 +87,7 @@ pub async fn public(State(state): State<WebState>, method: Method, uri: Uri, hea
     let guest = crate::comments::guest_of(&state, &headers);
     match render_public(&state, &path, &query, version, guest.as_ref()).await {
         Ok(Rendered::Page(page)) => {
-            let page = Arc::new(page);
+            let page: Arc<CachedPage> = Arc::from(page);
             if !personal {
                 state.cache.insert(version, &key, page.clone());
             }
@@ -105,7 +107,7 @@ fn moved_permanently(to: &str) -> Response {
 }
 
 enum Rendered {
-    Page(CachedPage),
+    Page(Box<CachedPage>),
     Redirect(String),
 }
 
@@ -141,7 +143,7 @@ async fn render_public(
             CachedPage::new(feeds::content_type(format), FEED_CACHE, Bytes::from(feeds::write(&feed, format)), etag)
         }
     };
-    Ok(Rendered::Page(page))
+    Ok(Rendered::Page(Box::new(page)))
 }
 
 /// A themed error page; falls back to plain text if even the theme fails.
