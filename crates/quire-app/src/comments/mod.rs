@@ -8,7 +8,7 @@ use std::net::IpAddr;
 use quire_core::policy::{
     self, Commenter, FieldError, GuestDraft, JudgeContext, RawCommentForm, RejectReason, TimingError, Verdict,
 };
-use quire_core::{CommentStatus, PostId, PostKind};
+use quire_core::{CommentStatus, PostId};
 use quire_store::{CommenterKey, NewComment, RateLimit, StoreError};
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -144,9 +144,7 @@ impl App {
 
         let post_id: i64 = submission.post_id.trim().parse().map_err(|_| SubmitError::UnknownPost)?;
         let post = self.store().post(PostId(post_id)).await.map_err(Error::from)?;
-        let post = post.filter(|p| {
-            p.is_public_at(now) && p.kind == PostKind::Post || p.kind == PostKind::Page && p.is_public_at(now)
-        });
+        let post = post.filter(|p| p.is_public_at(now));
         let post = post.ok_or(SubmitError::UnknownPost)?;
 
         policy::check_honeypot(&submission.honeypot).map_err(SubmitError::Rejected)?;
