@@ -26,6 +26,9 @@ pub struct SiteSettings {
     pub comment_policy: CommentPolicy,
     /// Comment rate limits (token buckets held in the database, so they bind every instance).
     pub comment_rate: CommentRate,
+    /// Top-level comment threads per page under a post (WordPress's "break comments into pages");
+    /// 0 shows every thread on one page.
+    pub comment_threads_per_page: u32,
     /// Show Gravatar images for commenters (sends a hash of their email to gravatar.com); off by
     /// default: avatars are identicons made here.
     pub gravatar: bool,
@@ -42,6 +45,7 @@ impl Default for SiteSettings {
             feed_items: 20,
             comment_policy: CommentPolicy::default(),
             gravatar: false,
+            comment_threads_per_page: 50,
             comment_rate: CommentRate::default(),
         }
     }

@@ -129,6 +129,8 @@ pub struct PostView {
 pub struct CommentView {
     /// Id.
     pub id: i64,
+    /// Avatar image: an identicon from this site, or Gravatar when the site enables it.
+    pub avatar_url: String,
     /// Fragment id, `comment-N`.
     pub anchor: String,
     /// Parent comment id.
@@ -139,10 +141,6 @@ pub struct CommentView {
     pub author_name: String,
     /// Commenter's website (validated http(s)).
     pub author_url: Option<String>,
-    /// Initial shown in the avatar circle.
-    pub author_initial: String,
-    /// Hue (0–359) of the avatar circle, derived from the name so it is stable.
-    pub avatar_hue: u32,
     /// Posted, RFC 3339.
     pub created_iso: String,
     /// Posted, for people ("January 2, 2020 at 9:37 am").
@@ -242,12 +240,26 @@ pub struct PostPage {
     pub previous: Option<LinkView>,
     /// Newer neighbour.
     pub next: Option<LinkView>,
-    /// Approved comments in thread order.
+    /// Approved comments in thread order (the threads of this comment page).
     pub comments: Vec<CommentView>,
+    /// Links between comment pages, when the threads fill more than one.
+    pub comment_pagination: Option<PaginationView>,
+    /// Whether this is the last comment page (where a reader's own new thread appears).
+    pub last_comment_page: bool,
     /// Alternate feed of this post's comments (absolute).
     pub comments_feed_url: String,
     /// The comment form, when comments are open.
     pub form: Option<CommentFormView>,
+}
+
+impl PostPage {
+    /// Whether a comment that is not in the approved threads (a reader's own pending one) belongs
+    /// on this comment page: a reply under a thread shown here, or a new thread on the last page.
+    pub fn places(&self, comment: &CommentView) -> bool {
+        let root = comment.path.split('.').next().unwrap_or_default();
+        let root_shown = self.comments.iter().any(|c| c.depth == 0 && c.path == root);
+        root_shown || (root == comment.path && self.last_comment_page)
+    }
 }
 
 /// What a list shows: home, archives, search.

@@ -63,7 +63,14 @@ impl Comment {
 pub struct ThreadPath(pub String);
 
 impl ThreadPath {
-    const WIDTH: usize = 10;
+    /// Characters of one segment (a zero-padded comment id); a thread's root path is one segment.
+    pub const SEGMENT_LEN: usize = 10;
+    const WIDTH: usize = Self::SEGMENT_LEN;
+
+    /// The path of the thread's top-level comment.
+    pub fn root(&self) -> &str {
+        self.0.split('.').next().unwrap_or_default()
+    }
 
     /// The path of a comment with `id` under `parent` (or at the top level).
     pub fn child_of(parent: Option<&ThreadPath>, id: CommentId) -> ThreadPath {

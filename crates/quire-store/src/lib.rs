@@ -251,6 +251,17 @@ impl Store {
         dispatch!(self, s => s.approved_comments(post).await)
     }
 
+    /// One page of a post's approved comments, paginated by top-level thread (`total` counts
+    /// threads), each thread whole and in order.
+    pub async fn approved_thread_page(&self, post: PostId, page: Page) -> Result<Paged<Comment>, StoreError> {
+        dispatch!(self, s => s.approved_thread_page(post, page).await)
+    }
+
+    /// How many approved top-level threads of `post` come before the thread holding `path`.
+    pub async fn approved_threads_before(&self, post: PostId, path: &str) -> Result<u64, StoreError> {
+        dispatch!(self, s => s.approved_threads_before(post, path).await)
+    }
+
     /// The newest approved comments on public posts, with their post, for the comments feed.
     pub async fn recent_public_comments(
         &self,

@@ -196,6 +196,31 @@ async fn comment_threads_keep_replies_under_parents_and_cap_their_depth() {
 }
 
 #[tokio::test]
+async fn thread_pages_hold_whole_threads_and_count_top_level_comments() {
+    let f = sqlite().await;
+    let user = writer(&f.store).await;
+    let id = f.store.create_post(&post(user.id, "p", "P", "x", OffsetDateTime::now_utc())).await.unwrap();
+    let mut roots = Vec::new();
+    for n in 0..5 {
+        roots.push(f.store.create_comment(&comment(id, None, &format!("Root {n}"))).await.unwrap());
+    }
+    // A late reply to the first thread stays with it, on the first page.
+    let late = f.store.create_comment(&comment(id, Some(roots[0]), "Late reply")).await.unwrap();
+    let first = f.store.approved_thread_page(id, Page::new(1, 2)).await.unwrap();
+    let names: Vec<_> = first.items.iter().map(|c| c.author_name.as_str()).collect();
+    assert_eq!(names, ["Root 0", "Late reply", "Root 1"]);
+    assert_eq!(first.total, 5, "threads, not comments");
+    assert_eq!(first.total_pages(), 3);
+    let last = f.store.approved_thread_page(id, Page::new(3, 2)).await.unwrap();
+    assert_eq!(last.items.iter().map(|c| c.author_name.as_str()).collect::<Vec<_>>(), ["Root 4"]);
+    assert!(f.store.approved_thread_page(id, Page::new(4, 2)).await.unwrap().items.is_empty());
+    let late = f.store.comment(late).await.unwrap().unwrap();
+    assert_eq!(f.store.approved_threads_before(id, &late.path).await.unwrap(), 0);
+    let fourth = f.store.comment(roots[3]).await.unwrap().unwrap();
+    assert_eq!(f.store.approved_threads_before(id, &fourth.path).await.unwrap(), 3);
+}
+
+#[tokio::test]
 async fn a_reply_to_a_comment_of_another_post_is_refused() {
     let f = sqlite().await;
     let user = writer(&f.store).await;

@@ -113,6 +113,7 @@ pub async fn prepare_form(
             form.values.remember = true;
         }
         let own = state.app.own_pending_comments(form.post_id, guest).await?;
+        let own: Vec<_> = own.into_iter().filter(|c| page.places(c)).collect();
         if !own.is_empty() {
             page.comments.extend(own);
             page.comments.sort_by(|a, b| a.path.cmp(&b.path));

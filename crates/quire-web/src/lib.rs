@@ -57,6 +57,7 @@ pub fn router(state: WebState) -> Router {
         .route("/sitemap.xml", get(pages::sitemap))
         .route("/static/{*name}", get(pages::static_file))
         .route("/media/{*key}", get(pages::media))
+        .route("/avatars/{file}", get(pages::avatar))
         .route("/comments", axum::routing::post(comments::create))
         .route("/wp-comments-post.php", axum::routing::post(comments::create))
         .fallback(pages::public)

@@ -246,6 +246,20 @@ pub async fn media(State(state): State<WebState>, uri: Uri) -> Response {
     }
 }
 
+/// `GET /avatars/{seed}.svg`: a commenter's identicon, drawn from the seed alone (no lookup), so
+/// it can be cached for good.
+pub async fn avatar(State(state): State<WebState>, axum::extract::Path(file): axum::extract::Path<String>) -> Response {
+    let seed = file.strip_suffix(".svg").unwrap_or_default();
+    if !quire_app::avatars::is_valid_seed(seed) {
+        return error_page(&state, quire_app::Error::NotFound.into(), &format!("/avatars/{file}")).await;
+    }
+    (
+        [(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "public, max-age=31536000, immutable")],
+        quire_content::identicon_svg(seed),
+    )
+        .into_response()
+}
+
 /// `GET /healthz`: the process is alive.
 pub async fn healthz() -> Response {
     ([(header::CACHE_CONTROL, "no-store")], "ok\n").into_response()

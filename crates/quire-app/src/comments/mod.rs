@@ -256,8 +256,11 @@ impl App {
             guest.email = None;
             guest.url = None;
         }
-        let path = self.post_path(&post, &settings);
-        Ok(Accepted { id: id.0, status: status.to_string(), url: format!("{path}#comment-{id}"), held_because, guest })
+        let url = match self.store().comment(id).await.map_err(Error::from)? {
+            Some(comment) => self.comment_path(&post, &comment).await?,
+            None => format!("{}#comment-{id}", self.post_path(&post, &settings)),
+        };
+        Ok(Accepted { id: id.0, status: status.to_string(), url, held_because, guest })
     }
 
     /// A fresh form token for `post`.
@@ -268,14 +271,16 @@ impl App {
     /// A guest's own comments that wait for moderation, as the thread shows them to that guest.
     pub async fn own_pending_comments(&self, post: i64, guest: &GuestCookie) -> Result<Vec<crate::CommentView>, Error> {
         let key = self.keys().hashing.hash(&guest.id);
-        let max_depth = self.settings().await.comment_policy.max_depth;
+        let settings = self.settings().await;
+        let max_depth = settings.comment_policy.max_depth;
+        let avatars = self.avatars(&settings);
         Ok(self
             .store()
             .guest_comments(PostId(post), &key)
             .await?
             .iter()
             .filter(|c| c.status == CommentStatus::Pending)
-            .map(|c| crate::reading::comment_view(c, quire_core::UserId(0), max_depth))
+            .map(|c| crate::reading::comment_view(c, quire_core::UserId(0), max_depth, &avatars))
             .collect())
     }
 }

@@ -9,6 +9,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
 
+use crate::avatars::Avatars;
 use crate::settings::SiteSettings;
 use crate::{
     App, AuthorView, CommentFormView, CommentView, Error, LinkView, ListPage, MediaView, PaginationView, PostPage,
@@ -57,12 +58,6 @@ pub(crate) fn pagination(
 /// Turns a stored snippet (plain text with match marks) into safe HTML with `<mark>`.
 pub(crate) fn snippet_html(snippet: &str) -> String {
     quire_content::escape_html(snippet).replace(SNIPPET_MARK_START, "<mark>").replace(SNIPPET_MARK_END, "</mark>")
-}
-
-/// A stable hue for a commenter's avatar circle.
-fn hue_of(name: &str) -> u32 {
-    let hash = name.bytes().fold(2_166_136_261_u32, |h, b| (h ^ u32::from(b)).wrapping_mul(16_777_619));
-    hash % 360
 }
 
 impl App {
@@ -185,7 +180,7 @@ impl App {
     }
 
     /// A post or page with its neighbours and approved comments.
-    pub(crate) async fn post_page(&self, post: Post) -> Result<PostPage, Error> {
+    pub(crate) async fn post_page(&self, post: Post, comment_page: u32) -> Result<PostPage, Error> {
         let now = OffsetDateTime::now_utc();
         let settings = self.settings().await;
         let adjacent = match post.kind {
@@ -195,9 +190,25 @@ impl App {
         let link = |p: &Post| LinkView { title: p.title.clone(), url: self.post_path(p, &settings) };
         let previous = adjacent.previous.as_ref().map(link);
         let next = adjacent.next.as_ref().map(link);
-        let comments = self.store().approved_comments(post.id).await?;
         let author = post.author_id;
         let path = self.post_path(&post, &settings);
+        let per_page = settings.comment_threads_per_page;
+        let (comments, comment_pagination, last_comment_page) = if per_page == 0 {
+            if comment_page > 1 {
+                return Err(Error::NotFound);
+            }
+            (self.store().approved_comments(post.id).await?, None, true)
+        } else {
+            let threads = self.store().approved_thread_page(post.id, Page::new(comment_page, per_page)).await?;
+            if threads.is_past_end() && comment_page > 1 {
+                return Err(Error::NotFound);
+            }
+            let pages = threads.total_pages();
+            let links = (pages > 1).then(|| {
+                pagination(threads.number, pages, threads.total, |n| super::comment_page_path(&path, n) + "#comments")
+            });
+            (threads.items, links, threads.number >= pages)
+        };
         let open = quire_core::policy::closed_reason(post.discussion, post.published_at, now, &settings.comment_policy)
             .is_none();
         let form = open.then(|| CommentFormView {
@@ -214,7 +225,12 @@ impl App {
         let view = self.post_views(vec![post]).await?.pop().ok_or(Error::NotFound)?;
         Ok(PostPage {
             form,
-            comments: comments.iter().map(|c| comment_view(c, author, settings.comment_policy.max_depth)).collect(),
+            comments: comments
+                .iter()
+                .map(|c| comment_view(c, author, settings.comment_policy.max_depth, &self.avatars(&settings)))
+                .collect(),
+            comment_pagination,
+            last_comment_page,
             comments_feed_url: format!("{}{path}feed/", self.config().site_url()),
             post: view,
             previous,
@@ -224,19 +240,13 @@ impl App {
 }
 
 /// A comment as the thread shows it.
-pub fn comment_view(c: &Comment, post_author: UserId, max_depth: usize) -> CommentView {
+pub fn comment_view(c: &Comment, post_author: UserId, max_depth: usize, avatars: &Avatars<'_>) -> CommentView {
     CommentView {
+        avatar_url: avatars.url(c.author_email.as_deref(), &c.author_name),
         id: c.id.0,
         anchor: format!("comment-{}", c.id),
         parent_id: c.parent_id.map(|p| p.0),
         depth: c.depth().min(max_depth.saturating_sub(1)),
-        author_initial: c
-            .author_name
-            .chars()
-            .find(|ch| ch.is_alphanumeric())
-            .map(|ch| ch.to_uppercase().to_string())
-            .unwrap_or_else(|| "?".into()),
-        avatar_hue: hue_of(&c.author_name),
         author_name: c.author_name.clone(),
         author_url: c.author_url.clone().filter(|u| u.starts_with("https://") || u.starts_with("http://")),
         created_iso: iso(c.created_at),

@@ -87,13 +87,14 @@ impl App {
                 let recent = self.store().recent_public_comments(now, page.limit()).await?;
                 let mut items = Vec::new();
                 for (comment, post) in recent {
-                    let post_path = self.post_path(&post, &settings);
+                    let url = format!("{base}{}", self.comment_path(&post, &comment).await?);
                     items.push(comment_item(
                         &comment,
                         &post.title,
-                        &format!("{base}{post_path}"),
+                        url,
                         post.author_id,
                         &base,
+                        &self.avatars(&settings),
                     ));
                 }
                 (format!("Comments for {}", settings.title), settings.tagline.clone(), "/".to_string(), items)
@@ -104,9 +105,18 @@ impl App {
                 let mut comments = self.store().approved_comments(post.id).await?;
                 comments.sort_by_key(|c| std::cmp::Reverse(c.created_at));
                 comments.truncate(usize::try_from(page.limit()).unwrap_or(20));
-                let post_url = format!("{base}{post_path}");
-                let items =
-                    comments.iter().map(|c| comment_item(c, &post.title, &post_url, post.author_id, &base)).collect();
+                let mut items = Vec::with_capacity(comments.len());
+                for comment in &comments {
+                    let url = format!("{base}{}", self.comment_path(&post, comment).await?);
+                    items.push(comment_item(
+                        comment,
+                        &post.title,
+                        url,
+                        post.author_id,
+                        &base,
+                        &self.avatars(&settings),
+                    ));
+                }
                 (format!("Comments on: {}", post.title), settings.tagline.clone(), post_path, items)
             }
         };
@@ -126,12 +136,12 @@ impl App {
 fn comment_item(
     c: &quire_core::Comment,
     post_title: &str,
-    post_url: &str,
+    url: String,
     post_author: quire_core::UserId,
     base: &str,
+    avatars: &crate::avatars::Avatars<'_>,
 ) -> FeedItem {
-    let view = comment_view(c, post_author, usize::MAX);
-    let url = format!("{post_url}#{}", view.anchor);
+    let view = comment_view(c, post_author, usize::MAX, avatars);
     FeedItem {
         id: url.clone(),
         title: format!("Comment on {post_title} by {}", view.author_name),

@@ -89,19 +89,23 @@ impl App {
                 let filter = PostFilter { published_between: Some((from, until)), ..Default::default() };
                 Resolved::List(Box::new(self.list("date", Some(heading), None, filter, &base, page).await?))
             }
-            Route::Permalink(found) => {
+            Route::Permalink(found, comment_page) => {
                 let post = self.public_post_at(&found, now).await?;
-                let canonical = self.post_path(&post, &settings);
+                let canonical = comment_page_path(&self.post_path(&post, &settings), comment_page);
                 if canonical.trim_end_matches('/') != path.trim_end_matches('/') {
                     return Ok(Resolved::MovedTo(canonical));
                 }
-                Resolved::Post(Box::new(self.post_page(post).await?))
+                Resolved::Post(Box::new(self.post_page(post, comment_page).await?))
             }
-            Route::Single { slug } => {
+            Route::Single { slug, comment_page } => {
                 if let Some(page) =
                     self.store().post_by_slug(PostKind::Page, &slug).await?.filter(|p| p.is_public_at(now))
                 {
-                    Resolved::Post(Box::new(self.post_page(page).await?))
+                    let canonical = comment_page_path(&self.post_path(&page, &settings), comment_page);
+                    if canonical.trim_end_matches('/') != path.trim_end_matches('/') {
+                        return Ok(Resolved::MovedTo(canonical));
+                    }
+                    Resolved::Post(Box::new(self.post_page(page, comment_page).await?))
                 } else if let Some(post) =
                     self.store().post_by_slug(PostKind::Post, &slug).await?.filter(|p| p.is_public_at(now))
                 {
@@ -114,6 +118,20 @@ impl App {
             Route::Unknown => return self.recorded_redirect(path).await,
         };
         Ok(resolved)
+    }
+
+    /// The path of a comment inside its post: the comment page holding its thread, and its anchor.
+    pub async fn comment_path(&self, post: &Post, comment: &quire_core::Comment) -> Result<String, Error> {
+        let settings = self.settings().await;
+        let per_page = settings.comment_threads_per_page;
+        let post_path = self.post_path(post, &settings);
+        let page = if per_page == 0 {
+            1
+        } else {
+            let before = self.store().approved_threads_before(post.id, &comment.path).await?;
+            u32::try_from(before / u64::from(per_page) + 1).unwrap_or(u32::MAX)
+        };
+        Ok(format!("{}#comment-{}", comment_page_path(&post_path, page), comment.id))
     }
 
     /// The public post a permalink names (by slug or id), or not found.
@@ -245,4 +263,9 @@ fn date_range(year: i32, month: Option<u8>) -> Option<(OffsetDateTime, OffsetDat
 /// Percent-encodes a query-string value.
 pub(crate) fn url_encode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// The path of page `n` of a post's comment threads (`…/comment-page-N/`, as WordPress writes it).
+pub fn comment_page_path(post_path: &str, n: u32) -> String {
+    if n <= 1 { post_path.to_string() } else { format!("{post_path}comment-page-{n}/") }
 }

@@ -42,12 +42,15 @@ pub enum Route {
         /// Page number.
         page: u32,
     },
-    /// A path the permalink pattern recognises.
-    Permalink(PermalinkMatch),
+    /// A path the permalink pattern recognises, with the page of its comment threads
+    /// (`…/comment-page-N/`, WordPress's notation; 1 without it).
+    Permalink(PermalinkMatch, u32),
     /// `/slug/`: a page (or a post reached by its bare slug).
     Single {
         /// Slug.
         slug: String,
+        /// Page of its comment threads.
+        comment_page: u32,
     },
     /// Any feed.
     Feed {
@@ -81,6 +84,20 @@ impl Route {
             _ => (segments.clone(), 1),
         };
         let paginated = page > 1 || path.contains("/page/");
+        // A trailing `comment-page-N` pages the comment threads of a post or page.
+        let (segments, comment_page) = match segments.as_slice() {
+            [rest @ .., last] if last.starts_with("comment-page-") && !paginated => {
+                match last.trim_start_matches("comment-page-").parse::<u32>() {
+                    Ok(n) if n >= 1 && !rest.is_empty() => (rest.to_vec(), n),
+                    _ => return Route::Unknown,
+                }
+            }
+            _ => (segments, 1),
+        };
+        let single = comment_page > 1 || path.contains("/comment-page-");
+        if single {
+            return post_route(&segments, comment_page, permalink);
+        }
         match segments.as_slice() {
             [] => Route::Home { page },
             ["search"] => Route::Search { page },
@@ -101,21 +118,24 @@ impl Route {
                 }
             }
             _ if paginated => Route::Unknown,
-            _ => {
-                let joined = format!("/{}/", segments.join("/"));
-                if let Some(found) = permalink.match_path(&joined) {
-                    Route::Permalink(found)
-                } else if let [slug] = segments.as_slice() {
-                    if quire_core::slug::is_valid_slug(slug) {
-                        Route::Single { slug: (*slug).to_string() }
-                    } else {
-                        Route::Unknown
-                    }
-                } else {
-                    Route::Unknown
-                }
-            }
+            _ => post_route(&segments, 1, permalink),
         }
+    }
+}
+
+/// A post by permalink or a page (or post) by bare slug.
+fn post_route(segments: &[&str], comment_page: u32, permalink: &PermalinkPattern) -> Route {
+    let joined = format!("/{}/", segments.join("/"));
+    if let Some(found) = permalink.match_path(&joined) {
+        Route::Permalink(found, comment_page)
+    } else if let [slug] = segments {
+        if quire_core::slug::is_valid_slug(slug) {
+            Route::Single { slug: (*slug).to_string(), comment_page }
+        } else {
+            Route::Unknown
+        }
+    } else {
+        Route::Unknown
     }
 }
 
@@ -155,8 +175,17 @@ mod tests {
         assert_eq!(parse("/tag/books/page/2/"), Route::Term { kind: TermKind::Tag, slug: "books".into(), page: 2 });
         assert_eq!(parse("/2020/"), Route::Date { year: 2020, month: None, page: 1 });
         assert_eq!(parse("/2020/01/"), Route::Date { year: 2020, month: Some(1), page: 1 });
-        assert_eq!(parse("/about/"), Route::Single { slug: "about".into() });
-        assert!(matches!(parse("/2020/01/01/never-let-me-go/"), Route::Permalink(_)));
+        assert_eq!(parse("/about/"), Route::Single { slug: "about".into(), comment_page: 1 });
+        assert!(matches!(parse("/2020/01/01/never-let-me-go/"), Route::Permalink(_, 1)));
+    }
+
+    #[test]
+    fn comment_pages_follow_posts_and_pages() {
+        assert!(matches!(parse("/2020/01/01/never-let-me-go/comment-page-2/"), Route::Permalink(_, 2)));
+        assert_eq!(parse("/about/comment-page-3/"), Route::Single { slug: "about".into(), comment_page: 3 });
+        for path in ["/comment-page-2/", "/about/comment-page-0/", "/about/comment-page-x/", "/tag/a/comment-page-2/"] {
+            assert_eq!(parse(path), Route::Unknown, "{path}");
+        }
     }
 
     #[test]

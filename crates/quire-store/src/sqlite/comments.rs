@@ -1,6 +1,9 @@
 //! Comments on SQLite: placement in threads by materialised path, approved threads, counts.
 
-use quire_core::{Comment, CommentId, Post, PostId, ThreadPath};
+use quire_core::{Comment, CommentId, Page, Paged, Post, PostId, ThreadPath};
+
+/// Characters of a thread root's path (one zero-padded id).
+const ROOT_LEN: usize = ThreadPath::SEGMENT_LEN;
 use sqlx::AssertSqlSafe;
 
 use super::keys::{enqueue, take_tokens};
@@ -136,6 +139,42 @@ impl SqliteStore {
             format!("SELECT {COMMENT_COLUMNS} FROM comments WHERE post_id = ? AND status = 'approved' ORDER BY path");
         let rows: Vec<CommentRow> = sqlx::query_as(AssertSqlSafe(sql)).bind(post.0).fetch_all(&self.read).await?;
         convert(rows)
+    }
+
+    pub(crate) async fn approved_thread_page(&self, post: PostId, page: Page) -> Result<Paged<Comment>, StoreError> {
+        let (total,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM comments WHERE post_id = ? AND status = 'approved' AND parent_id IS NULL",
+        )
+        .bind(post.0)
+        .fetch_one(&self.read)
+        .await?;
+        // A thread is its root's path prefix; the page's roots select whole threads at once.
+        let sql = format!(
+            "SELECT {COMMENT_COLUMNS} FROM comments WHERE post_id = ? AND status = 'approved' \
+             AND substr(path, 1, {ROOT_LEN}) IN (SELECT path FROM comments WHERE post_id = ? AND status = 'approved' \
+             AND parent_id IS NULL ORDER BY path LIMIT ? OFFSET ?) ORDER BY path"
+        );
+        let rows: Vec<CommentRow> = sqlx::query_as(AssertSqlSafe(sql))
+            .bind(post.0)
+            .bind(post.0)
+            .bind(page.limit())
+            .bind(page.offset())
+            .fetch_all(&self.read)
+            .await?;
+        Ok(Paged::new(convert(rows)?, u64::try_from(total).unwrap_or(0), page))
+    }
+
+    pub(crate) async fn approved_threads_before(&self, post: PostId, path: &str) -> Result<u64, StoreError> {
+        let root = path.get(..ROOT_LEN).unwrap_or(path);
+        let (n,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM comments WHERE post_id = ? AND status = 'approved' AND parent_id IS NULL \
+             AND path < ?",
+        )
+        .bind(post.0)
+        .bind(root)
+        .fetch_one(&self.read)
+        .await?;
+        Ok(u64::try_from(n).unwrap_or(0))
     }
 
     pub(crate) async fn recent_public_comments(

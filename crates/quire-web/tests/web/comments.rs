@@ -6,19 +6,19 @@ use serde_json::json;
 use crate::support::{Page, TestApp};
 
 /// A browser with its own cookies, as one reader.
-struct Reader {
+pub(crate) struct Reader {
     client: reqwest::Client,
     base: String,
 }
 
 impl Reader {
-    fn new(app: &TestApp) -> Reader {
+    pub(crate) fn new(app: &TestApp) -> Reader {
         let client =
             reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
         Reader { client, base: app.base.clone() }
     }
 
-    async fn get(&self, path: &str) -> Page {
+    pub(crate) async fn get(&self, path: &str) -> Page {
         let response = self.client.get(format!("{}{path}", self.base)).send().await.unwrap();
         let status = response.status();
         let headers = response.headers().clone();
@@ -26,7 +26,7 @@ impl Reader {
     }
 
     /// Loads the post, fills the form with `fields` over what the page offers, and sends it.
-    async fn comment(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+    pub(crate) async fn comment(&self, path: &str, fields: &[(&str, &str)]) -> Page {
         let page = self.get(path).await;
         let mut form: Vec<(String, String)> = ["comment_post_ID", "quire_token", "comment_parent"]
             .iter()
@@ -46,7 +46,7 @@ impl Reader {
     }
 }
 
-async fn without_fill_delay(app: &TestApp) {
+pub(crate) async fn without_fill_delay(app: &TestApp) {
     app.set("comment_policy", json!({ "min_fill_seconds": 0 })).await;
 }
 

@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod browser;
+mod comment_pages;
 mod comments;
 mod feeds;
 mod http;
