@@ -92,3 +92,124 @@ impl SiteSettings {
         PermalinkPattern::parse(&self.permalink).unwrap_or_default()
     }
 }
+
+impl crate::App {
+    /// Changes one site setting (checked, see [`SiteSettings::with`]); readers see it at once.
+    pub async fn update_setting(&self, key: &str, value: serde_json::Value) -> Result<SiteSettings, crate::Error> {
+        let (settings, stored) =
+            self.settings().await.with(key, value).map_err(|e| crate::Error::Invalid(e.to_string()))?;
+        self.store().put_setting(key, &stored).await?;
+        self.refresh().await?;
+        Ok(settings)
+    }
+}
+
+/// A setting change that was refused; the message names the setting and what is wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    /// No setting has that name.
+    #[error("`{key}` is not a setting (known: {known})")]
+    UnknownKey {
+        /// The name given (dotted for nested ones).
+        key: String,
+        /// The names that exist at that level.
+        known: String,
+    },
+    /// The value does not fit the setting.
+    #[error("invalid value for `{key}`: {reason}")]
+    InvalidValue {
+        /// The setting.
+        key: String,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+impl SiteSettings {
+    /// The settings with `key` changed to `value`, checked. An object value changes only the
+    /// fields it names (`{"min_fill_seconds": 0}` keeps the rest of the comment policy).
+    /// Returns the new settings and the whole new value of `key`, as it should be stored.
+    pub fn with(
+        &self,
+        key: &str,
+        value: serde_json::Value,
+    ) -> Result<(SiteSettings, serde_json::Value), SettingsError> {
+        let mut all = serde_json::to_value(self).unwrap_or_default();
+        let map = all.as_object_mut().ok_or_else(|| invalid(key, "settings are not an object"))?;
+        if !map.contains_key(key) {
+            return Err(unknown(key, map));
+        }
+        let current = map.get_mut(key).ok_or_else(|| invalid(key, "missing"))?;
+        merge_into(current, value, key)?;
+        let stored = current.clone();
+        let settings: SiteSettings = serde_json::from_value(all).map_err(|e| invalid(key, &e.to_string()))?;
+        if PermalinkPattern::parse(&settings.permalink).is_err() {
+            return Err(invalid(key, "the permalink pattern is not valid"));
+        }
+        if !(1..=200).contains(&settings.posts_per_page) || !(1..=200).contains(&settings.feed_items) {
+            return Err(invalid(key, "posts per page and feed items must be between 1 and 200"));
+        }
+        if settings.comment_threads_per_page > 200 {
+            return Err(invalid(key, "comment threads per page must be between 0 (no pages) and 200"));
+        }
+        Ok((settings, stored))
+    }
+}
+
+fn unknown(key: &str, map: &serde_json::Map<String, serde_json::Value>) -> SettingsError {
+    SettingsError::UnknownKey { key: key.to_string(), known: map.keys().cloned().collect::<Vec<_>>().join(", ") }
+}
+
+fn invalid(key: &str, reason: &str) -> SettingsError {
+    SettingsError::InvalidValue { key: key.to_string(), reason: reason.to_string() }
+}
+
+/// Writes `value` over `target`, field by field for objects, refusing fields `target` lacks.
+fn merge_into(target: &mut serde_json::Value, value: serde_json::Value, key: &str) -> Result<(), SettingsError> {
+    match (target.as_object_mut(), value) {
+        (Some(fields), serde_json::Value::Object(changes)) => {
+            for (name, change) in changes {
+                let dotted = format!("{key}.{name}");
+                if !fields.contains_key(&name) {
+                    return Err(unknown(&dotted, fields));
+                }
+                let field = fields.get_mut(&name).ok_or_else(|| invalid(&dotted, "missing"))?;
+                merge_into(field, change, &dotted)?;
+            }
+            Ok(())
+        }
+        (Some(_), other) => Err(invalid(key, &format!("expected an object of fields, got {other}"))),
+        (None, value) => {
+            *target = value;
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+#[expect(clippy::unwrap_used, reason = "tests")]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_partial_object_changes_only_the_fields_it_names() {
+        let (settings, stored) =
+            SiteSettings::default().with("comment_policy", serde_json::json!({ "min_fill_seconds": 0 })).unwrap();
+        assert_eq!(settings.comment_policy.min_fill_seconds, 0);
+        assert_eq!(settings.comment_policy.max_depth, SiteSettings::default().comment_policy.max_depth);
+        assert_eq!(stored["max_depth"], serde_json::json!(settings.comment_policy.max_depth));
+    }
+
+    #[test]
+    fn unknown_names_and_wrong_types_are_refused_with_the_name() {
+        let defaults = SiteSettings::default();
+        let e = defaults.with("titel", serde_json::json!("x")).unwrap_err().to_string();
+        assert!(e.contains("`titel` is not a setting") && e.contains("title"), "{e}");
+        let e = defaults.with("comment_policy", serde_json::json!({ "max_dpeth": 3 })).unwrap_err().to_string();
+        assert!(e.contains("comment_policy.max_dpeth"), "{e}");
+        let e = defaults.with("posts_per_page", serde_json::json!("ten")).unwrap_err().to_string();
+        assert!(e.contains("invalid value for `posts_per_page`"), "{e}");
+        assert!(defaults.with("posts_per_page", serde_json::json!(0)).is_err());
+        assert!(defaults.with("permalink", serde_json::json!("/%nonsense%/")).is_err());
+    }
+}

@@ -33,6 +33,12 @@ pub enum Command {
     Serve(ServeArgs),
     /// Bring the database schema up to date and exit.
     Migrate,
+    /// Show or change site settings (what the admin's settings screens change).
+    Settings {
+        /// The settings command.
+        #[command(subcommand)]
+        command: SettingsCommand,
+    },
     /// Manage staff accounts.
     User {
         /// The user command.
@@ -62,6 +68,23 @@ pub struct ServeArgs {
     /// Print the configuration in effect and exit.
     #[arg(long)]
     pub print_config: bool,
+}
+
+/// `quire settings …`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum SettingsCommand {
+    /// Print every setting, or one, as JSON.
+    Show {
+        /// A setting name (e.g. comment_policy); all of them when left out.
+        key: Option<String>,
+    },
+    /// Change one setting to a JSON value; an object changes only the fields it names.
+    Set {
+        /// The setting name, e.g. `title` or `comment_policy`.
+        key: String,
+        /// A JSON value, e.g. '"My blog"', '25' or '{"min_fill_seconds": 0}'.
+        value: String,
+    },
 }
 
 /// `quire user …`.

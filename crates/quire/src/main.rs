@@ -12,7 +12,7 @@ use clap::Parser;
 use quire_app::users::NewAccount;
 use quire_app::{App, Config};
 
-use crate::cli::{Cli, Command, UserCommand};
+use crate::cli::{Cli, Command, SettingsCommand, UserCommand};
 
 /// A failure with the exit code it deserves and a one-line cause.
 struct Failure {
@@ -83,6 +83,30 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             logging::init(&config, true);
             let app = open(config_without_demo(config)).await?;
             println!("database is up to date (content version {})", app.version());
+            Ok(())
+        }
+        Command::Settings { command } => {
+            logging::init(&config, true);
+            let app = open(config_without_demo(config)).await?;
+            match command {
+                SettingsCommand::Show { key } => {
+                    let all = serde_json::to_value(&*app.settings().await).unwrap_or_default();
+                    let shown = match key {
+                        None => all,
+                        Some(key) => {
+                            all.get(&key).cloned().ok_or_else(|| Failure::usage(format!("`{key}` is not a setting")))?
+                        }
+                    };
+                    println!("{}", serde_json::to_string_pretty(&shown).unwrap_or_default());
+                }
+                SettingsCommand::Set { key, value } => {
+                    let value: serde_json::Value = serde_json::from_str(&value)
+                        .map_err(|e| Failure::usage(format!("the value for `{key}` is not JSON: {e}")))?;
+                    let settings = app.update_setting(&key, value).await?;
+                    let now = serde_json::to_value(&settings).unwrap_or_default();
+                    println!("{key} = {}", now.get(&key).cloned().unwrap_or_default());
+                }
+            }
             Ok(())
         }
         Command::User { command: UserCommand::Add(args) } => {

@@ -182,3 +182,20 @@ fn serve_loads_the_demo_then_stops_cleanly_on_sigterm() {
     assert!(log.contains("shutting down"), "{log}");
     assert!(log.contains("\"request_id\""), "request ids are logged: {log}");
 }
+
+#[test]
+fn settings_can_be_shown_and_changed_and_bad_ones_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let set = quire(&["settings", "set", "comment_policy", r#"{"min_fill_seconds": 0}"#], dir.path());
+    assert_eq!(set.status.code(), Some(0), "{}", stderr(&set));
+    let shown = quire(&["settings", "show", "comment_policy"], dir.path());
+    let policy: serde_json::Value = serde_json::from_slice(&shown.stdout).unwrap();
+    assert_eq!(policy["min_fill_seconds"], 0);
+    assert_eq!(policy["max_depth"], 5, "the rest of the policy is kept");
+
+    assert_one_line_failure(&quire(&["settings", "set", "titel", r#""x""#], dir.path()), 2, "not a setting");
+    assert_one_line_failure(&quire(&["settings", "set", "posts_per_page", "ten"], dir.path()), 2, "not JSON");
+    assert_one_line_failure(&quire(&["settings", "set", "posts_per_page", r#""ten""#], dir.path()), 2, "invalid");
+    let kept = quire(&["settings", "show", "posts_per_page"], dir.path());
+    assert_eq!(String::from_utf8_lossy(&kept.stdout).trim(), "10", "a refused change writes nothing");
+}
