@@ -4,6 +4,8 @@
 use quire_core::PermalinkPattern;
 use quire_core::policy::CommentPolicy;
 use quire_store::{Store, StoreError};
+
+use crate::comments::spam_checker::SpamCheckerSettings;
 use serde::{Deserialize, Serialize};
 
 /// The settings that shape how the site reads.
@@ -29,6 +31,9 @@ pub struct SiteSettings {
     /// Show Gravatar images for commenters (sends a hash of their email to gravatar.com); off by
     /// default: avatars are identicons made here.
     pub gravatar: bool,
+    /// An Akismet-compatible service asked about comments the policy let through; off by default
+    /// (it sends each comment, its writer's address and user agent to that service).
+    pub spam_checker: SpamCheckerSettings,
 }
 
 impl Default for SiteSettings {
@@ -43,6 +48,7 @@ impl Default for SiteSettings {
             comment_policy: CommentPolicy::default(),
             gravatar: false,
             comment_rate: CommentRate::default(),
+            spam_checker: SpamCheckerSettings::default(),
         }
     }
 }

@@ -6,19 +6,19 @@ use serde_json::json;
 use crate::support::{Page, TestApp};
 
 /// A browser with its own cookies, as one reader.
-struct Reader {
-    client: reqwest::Client,
+pub(crate) struct Reader {
+    pub(crate) client: reqwest::Client,
     base: String,
 }
 
 impl Reader {
-    fn new(app: &TestApp) -> Reader {
+    pub(crate) fn new(app: &TestApp) -> Reader {
         let client =
             reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
         Reader { client, base: app.base.clone() }
     }
 
-    async fn get(&self, path: &str) -> Page {
+    pub(crate) async fn get(&self, path: &str) -> Page {
         let response = self.client.get(format!("{}{path}", self.base)).send().await.unwrap();
         let status = response.status();
         let headers = response.headers().clone();
@@ -26,7 +26,13 @@ impl Reader {
     }
 
     /// Loads the post, fills the form with `fields` over what the page offers, and sends it.
-    async fn comment(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+    pub(crate) async fn comment(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let form = self.fill(path, fields).await;
+        self.send(&form).await
+    }
+
+    /// Loads the post and answers its form's fields with `fields` over what the page offers.
+    pub(crate) async fn fill(&self, path: &str, fields: &[(&str, &str)]) -> Vec<(String, String)> {
         let page = self.get(path).await;
         let mut form: Vec<(String, String)> = ["comment_post_ID", "quire_token", "comment_parent"]
             .iter()
@@ -39,18 +45,23 @@ impl Reader {
             form.retain(|(n, _)| n != name);
             form.push((name.to_string(), value.to_string()));
         }
-        let response = self.client.post(format!("{}/comments", self.base)).form(&form).send().await.unwrap();
+        form
+    }
+
+    /// Sends a filled form to `POST /comments`.
+    pub(crate) async fn send(&self, form: &[(String, String)]) -> Page {
+        let response = self.client.post(format!("{}/comments", self.base)).form(form).send().await.unwrap();
         let status = response.status();
         let headers = response.headers().clone();
         Page { status, headers, body: response.text().await.unwrap() }
     }
 }
 
-async fn without_fill_delay(app: &TestApp) {
+pub(crate) async fn without_fill_delay(app: &TestApp) {
     app.set("comment_policy", json!({ "min_fill_seconds": 0 })).await;
 }
 
-const RUTH: &[(&str, &str)] =
+pub(crate) const RUTH: &[(&str, &str)] =
     &[("author", "Ruth"), ("email", "ruth@hailsham.example"), ("comment", "Madame was crying, and so was I.")];
 
 #[tokio::test]

@@ -1,0 +1,32 @@
+//! "Under attack" mode in a real browser: `pow.js` solves the form's challenge and the comment
+//! goes through, under the site's Content-Security-Policy, with no help from the test.
+
+use std::time::Duration;
+
+use fantoccini::Locator;
+use serde_json::json;
+
+use super::harness::Browser;
+use crate::support::TestApp;
+
+#[tokio::test]
+async fn under_attack_chromium_solves_the_proof_of_work_and_the_comment_is_taken() {
+    let Some(browser) = Browser::launch().await else { return };
+    let app = TestApp::with_demo().await;
+    app.set("comment_policy", json!({ "min_fill_seconds": 0, "proof_of_work_bits": 10 })).await;
+    browser.goto(&format!("{}{}", app.base, TestApp::ESSAY)).await;
+    assert!(browser.wait_until("document.querySelector('.pow-status')", Duration::from_secs(5)).await, "pow.js ran");
+    for (selector, text) in [
+        ("#comment", "Sent from a browser that did its sums."),
+        ("#author", "Kathy"),
+        ("#email", "kathy@hailsham.example"),
+    ] {
+        browser.client.find(Locator::Css(selector)).await.unwrap().send_keys(text).await.unwrap();
+    }
+    browser.client.find(Locator::Css("#submit")).await.unwrap().click().await.unwrap();
+    let arrived = browser.wait_until("location.hash.startsWith('#comment-')", Duration::from_secs(20)).await;
+    let body: String = browser.js("return document.body.innerText;", vec![]).await;
+    assert!(arrived, "the comment was not taken; the page says:\n{body}");
+    assert!(body.contains("Sent from a browser that did its sums.") && body.contains("awaiting moderation"), "{body}");
+    assert_eq!(app.app.metrics().refused("proof_of_work"), 0, "the first try was the one that went through");
+}
