@@ -30,6 +30,9 @@ pub struct Config {
     pub page_cache_entries: u64,
     /// Seconds in-flight requests get to finish after SIGTERM.
     pub shutdown_grace_seconds: u64,
+    /// Serve Prometheus metrics at `/metrics` on the main address. Off by default; when on, let
+    /// only your scraper reach that path (at the reverse proxy, for example).
+    pub metrics: bool,
 }
 
 impl Default for Config {
@@ -44,6 +47,7 @@ impl Default for Config {
             log_format: "auto".into(),
             page_cache_entries: 4096,
             shutdown_grace_seconds: 20,
+            metrics: false,
         }
     }
 }
@@ -83,6 +87,7 @@ const ENV_KEYS: &[&str] = &[
     "log_format",
     "page_cache_entries",
     "shutdown_grace_seconds",
+    "metrics",
 ];
 
 impl Config {
@@ -201,6 +206,16 @@ mod tests {
         let config = Config::load(Some(&file), &overrides)?;
         assert_eq!(config.theme, "ink");
         assert_eq!(config.site_url(), "https://b.example");
+        Ok(())
+    }
+
+    #[test]
+    fn metrics_are_off_unless_the_file_turns_them_on() -> Result<(), Box<dyn std::error::Error>> {
+        assert!(!Config::default().metrics);
+        let dir = tempfile::tempdir()?;
+        let file = dir.path().join("quire.toml");
+        std::fs::write(&file, "metrics = true\n")?;
+        assert!(Config::load(Some(&file), &ConfigOverrides::default())?.metrics);
         Ok(())
     }
 

@@ -24,6 +24,9 @@ pub enum Error {
     /// A file could not be read or written.
     #[error("file error: {0}")]
     Io(#[from] std::io::Error),
+    /// The outside spam checker gave no usable answer.
+    #[error("the spam checker did not answer: {0}")]
+    SpamChecker(String),
 }
 
 impl From<StoreError> for Error {

@@ -7,6 +7,7 @@ pub mod config;
 pub mod demo;
 mod error;
 pub mod media;
+pub mod metrics;
 pub mod publishing;
 pub mod reading;
 pub mod settings;
@@ -20,8 +21,10 @@ use std::time::Duration;
 use quire_store::Store;
 use tokio::sync::RwLock;
 
+use comments::spam_checker::{Akismet, SpamChecker};
 pub use config::{Config, ConfigError, ConfigOverrides};
 pub use error::Error;
+pub use metrics::Metrics;
 pub use settings::SiteSettings;
 pub use views::*;
 
@@ -37,6 +40,8 @@ struct Inner {
     settings: RwLock<Arc<SiteSettings>>,
     version: AtomicU64,
     keys: comments::Keys,
+    metrics: Metrics,
+    spam_checker: Arc<dyn SpamChecker>,
 }
 
 impl App {
@@ -56,6 +61,16 @@ impl App {
 
     /// Wraps an already migrated store.
     pub async fn from_parts(config: Config, store: Store) -> Result<App, Error> {
+        App::from_parts_with(config, store, Arc::new(Akismet::new())).await
+    }
+
+    /// Wraps an already migrated store, asking `spam_checker` about comments when the site turns
+    /// the checker on.
+    pub async fn from_parts_with(
+        config: Config,
+        store: Store,
+        spam_checker: Arc<dyn SpamChecker>,
+    ) -> Result<App, Error> {
         let settings = SiteSettings::load(&store).await?;
         let version = store.content_version().await?;
         let keys = comments::Keys::load(&store).await?;
@@ -66,6 +81,8 @@ impl App {
                 settings: RwLock::new(Arc::new(settings)),
                 version: AtomicU64::new(version),
                 keys,
+                metrics: Metrics::new(),
+                spam_checker,
             }),
         })
     }
@@ -83,6 +100,16 @@ impl App {
     /// The site's signing keys.
     pub fn keys(&self) -> &comments::Keys {
         &self.inner.keys
+    }
+
+    /// This site's counters (for `/metrics`).
+    pub fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
+    }
+
+    /// The outside spam checker, asked only when the `spam_checker` setting turns it on.
+    pub fn spam_checker(&self) -> &dyn SpamChecker {
+        self.inner.spam_checker.as_ref()
     }
 
     /// The current site settings.

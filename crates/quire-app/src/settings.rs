@@ -4,6 +4,8 @@
 use quire_core::PermalinkPattern;
 use quire_core::policy::CommentPolicy;
 use quire_store::{Store, StoreError};
+
+use crate::comments::spam_checker::SpamCheckerSettings;
 use serde::{Deserialize, Serialize};
 
 /// The settings that shape how the site reads.
@@ -32,6 +34,9 @@ pub struct SiteSettings {
     /// Show Gravatar images for commenters (sends a hash of their email to gravatar.com); off by
     /// default: avatars are identicons made here.
     pub gravatar: bool,
+    /// An Akismet-compatible service asked about comments the policy let through; off by default
+    /// (it sends each comment, its writer's address and user agent to that service).
+    pub spam_checker: SpamCheckerSettings,
 }
 
 impl Default for SiteSettings {
@@ -47,6 +52,7 @@ impl Default for SiteSettings {
             gravatar: false,
             comment_threads_per_page: 50,
             comment_rate: CommentRate::default(),
+            spam_checker: SpamCheckerSettings::default(),
         }
     }
 }
@@ -187,7 +193,7 @@ fn merge_into(target: &mut serde_json::Value, value: serde_json::Value, key: &st
 }
 
 #[cfg(test)]
-#[expect(clippy::unwrap_used, reason = "tests")]
+#[expect(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests")]
 mod tests {
     use super::*;
 

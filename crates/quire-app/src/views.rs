@@ -177,6 +177,9 @@ pub struct CommentFormView {
     pub guest: Option<GuestView>,
     /// Whether an email address is required.
     pub require_email: bool,
+    /// "Under attack" mode: the leading zero bits `pow.js` must find before the form is sent; `0`
+    /// when the mode is off.
+    pub proof_of_work_bits: u32,
 }
 
 /// The comment a reply answers.

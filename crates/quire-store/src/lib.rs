@@ -181,7 +181,8 @@ impl Store {
         dispatch!(self, s => s.comment(id).await)
     }
 
-    /// A guest's own visible (pending or approved) comments on a post.
+    /// A guest's own visible comments on a post: approved, pending, and those marked as spam (which
+    /// their writer sees as pending, so a spammer learns nothing).
     pub async fn guest_comments(&self, post: PostId, guest_key: &str) -> Result<Vec<Comment>, StoreError> {
         dispatch!(self, s => s.guest_comments(post, guest_key).await)
     }

@@ -309,6 +309,10 @@ async fn guests_find_their_own_comments_and_duplicates_are_recognised() {
     let cid = f.store.create_comment(&pending).await.unwrap();
     assert_eq!(f.store.guest_comments(id, "guest-a").await.unwrap().len(), 1);
     assert!(f.store.guest_comments(id, "guest-b").await.unwrap().is_empty());
+    let spam =
+        NewComment { status: CommentStatus::Spam, guest_key: Some("guest-c".into()), ..comment(id, None, "Spam") };
+    f.store.create_comment(&spam).await.unwrap();
+    assert_eq!(f.store.guest_comments(id, "guest-c").await.unwrap().len(), 1, "a spammer sees their own as pending");
     assert!(f.store.is_duplicate_comment(id, "f1").await.unwrap());
     assert!(!f.store.is_duplicate_comment(id, "f2").await.unwrap());
     assert!(!f.store.has_approved_comment(&CommenterKey::Guest("guest-a".into())).await.unwrap(), "still pending");

@@ -36,6 +36,8 @@ pub struct CommentFields {
     quire_token: String,
     /// The honeypot: a field people never see or fill.
     quire_hp: String,
+    /// The proof of work `pow.js` found, in "under attack" mode.
+    quire_pow: String,
     subscribe: Option<String>,
     #[serde(rename = "wp-comment-cookies-consent")]
     remember: Option<String>,
@@ -153,6 +155,8 @@ pub async fn create(
         guest,
         ip: Some(peer.ip()),
         user_agent: headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_string),
+        referrer: headers.get(header::REFERER).and_then(|v| v.to_str().ok()).map(str::to_string),
+        proof_of_work: fields.quire_pow.clone(),
     };
     match state.app.submit_comment(submission).await {
         Ok(accepted) => {
@@ -188,10 +192,9 @@ fn status_of(error: &SubmitError) -> StatusCode {
 /// Answers a refused comment: the post again with the form filled in and the reasons shown.
 async fn refused(state: &WebState, headers: &HeaderMap, fields: CommentFields, error: SubmitError) -> Response {
     let status = status_of(&error);
+    // Other refusals are counted and logged by `submit_comment`, with their reason.
     if let SubmitError::Internal(e) = &error {
         tracing::error!(error = %e, "comment submission failed");
-    } else {
-        tracing::info!(reason = %error, "comment refused");
     }
     let retry_after = match &error {
         SubmitError::RateLimited(wait) => Some(*wait),

@@ -50,7 +50,7 @@ impl WebState {
 
 /// The whole router with its middleware.
 pub fn router(state: WebState) -> Router {
-    let routes = Router::new()
+    let mut routes = Router::new()
         .route("/healthz", get(pages::healthz))
         .route("/readyz", get(pages::readyz))
         .route("/robots.txt", get(pages::robots))
@@ -59,9 +59,12 @@ pub fn router(state: WebState) -> Router {
         .route("/media/{*key}", get(pages::media))
         .route("/avatars/{file}", get(pages::avatar))
         .route("/comments", axum::routing::post(comments::create))
-        .route("/wp-comments-post.php", axum::routing::post(comments::create))
-        .fallback(pages::public)
-        .with_state(state.clone());
+        .route("/wp-comments-post.php", axum::routing::post(comments::create));
+    // Off by default (DESIGN.md §3): without the route, /metrics is an ordinary missing page.
+    if state.app.config().metrics {
+        routes = routes.route("/metrics", get(pages::metrics));
+    }
+    let routes = routes.fallback(pages::public).with_state(state.clone());
     headers::wrap(routes, state)
 }
 

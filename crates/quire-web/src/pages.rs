@@ -260,6 +260,16 @@ pub async fn avatar(State(state): State<WebState>, axum::extract::Path(file): ax
         .into_response()
 }
 
+/// `GET /metrics` (only when the configuration turns it on): this process's counters in
+/// Prometheus's text format.
+pub async fn metrics(State(state): State<WebState>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8"), (header::CACHE_CONTROL, "no-store")],
+        state.app.metrics().render(),
+    )
+        .into_response()
+}
+
 /// `GET /healthz`: the process is alive.
 pub async fn healthz() -> Response {
     ([(header::CACHE_CONTROL, "no-store")], "ok\n").into_response()

@@ -1,6 +1,6 @@
 //! The `quire` binary as a user meets it: help, one-line errors with exit codes 0/1/2, first run,
 //! user creation, and a clean stop on SIGTERM.
-#![expect(clippy::unwrap_used, reason = "tests")]
+#![expect(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests")]
 
 use std::io::Write;
 use std::net::TcpListener;

@@ -1,12 +1,15 @@
 //! The reader's side of comments: submitting one under the site's policy, and what the comment
 //! form needs to show. A refused comment explains itself and keeps the reader's text.
 
+pub mod proof_of_work;
 pub mod signing;
+pub mod spam_checker;
 
 use std::net::IpAddr;
 
 use quire_core::policy::{
-    self, Commenter, FieldError, GuestDraft, JudgeContext, RawCommentForm, RejectReason, TimingError, Verdict,
+    self, Commenter, FieldError, GuestDraft, HoldReason, JudgeContext, RawCommentForm, RejectReason, TimingError,
+    Verdict,
 };
 use quire_core::{CommentStatus, PostId};
 use quire_store::{CommenterKey, NewComment, RateLimit, StoreError};
@@ -14,7 +17,9 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::{App, Error};
+use proof_of_work::ProofOfWorkError;
 pub use signing::{FormToken, GuestCookie, Signer};
+use spam_checker::{CheckedComment, after_check};
 
 /// Longest user agent kept with a comment.
 const MAX_USER_AGENT: usize = 300;
@@ -40,6 +45,10 @@ pub struct Submission {
     pub ip: Option<IpAddr>,
     /// The sender's user agent.
     pub user_agent: Option<String>,
+    /// The page the form was sent from (`Referer`), for the spam checker.
+    pub referrer: Option<String>,
+    /// The proof-of-work nonce (`quire_pow`), needed in "under attack" mode.
+    pub proof_of_work: String,
 }
 
 /// Why a comment was not taken; each says what the reader can do.
@@ -66,9 +75,33 @@ pub enum SubmitError {
     /// The comment replied to is not an approved comment of this post.
     #[error("The comment you are replying to is not there any more; your text is kept below.")]
     BadParent,
+    /// "Under attack" mode: the form's proof of work is missing, wrong or already spent.
+    #[error("{0}")]
+    ProofOfWork(ProofOfWorkError),
+    /// The spam checker said this is blatant spam, not worth keeping.
+    #[error("Your comment was not accepted by this site's spam filter.")]
+    Discarded,
     /// Anything else.
     #[error(transparent)]
     Internal(#[from] Error),
+}
+
+impl SubmitError {
+    /// A short, stable name of the reason, for counting and logging (nothing the reader typed).
+    pub fn reason(&self) -> &'static str {
+        match self {
+            SubmitError::Invalid(_) => "validation",
+            SubmitError::Rejected(reason) => reason.label(),
+            SubmitError::Timing(_) => "timing",
+            SubmitError::BadToken => "token",
+            SubmitError::RateLimited(_) => "rate_limited",
+            SubmitError::UnknownPost => "unknown_post",
+            SubmitError::BadParent => "bad_parent",
+            SubmitError::ProofOfWork(_) => "proof_of_work",
+            SubmitError::Discarded => "spam_checker",
+            SubmitError::Internal(_) => "internal",
+        }
+    }
 }
 
 impl From<StoreError> for SubmitError {
@@ -134,13 +167,31 @@ fn subnet_of(ip: IpAddr) -> String {
 }
 
 impl App {
-    /// Takes a reader's comment: verifies the form, applies the site's policy and limits, stores
-    /// it with its notifications in one transaction.
+    /// Takes a reader's comment: verifies the form, applies the site's policy and limits, asks the
+    /// spam checker when it is on, stores it with its notifications in one transaction. Every
+    /// refusal is counted and logged with its reason.
     pub async fn submit_comment(&self, submission: Submission) -> Result<Accepted, SubmitError> {
+        let result = self.take_comment(submission).await;
+        if let Err(error) = &result {
+            self.metrics().comment_refused(error.reason());
+            // Internal failures are logged once, with their cause, where they are answered.
+            if !matches!(error, SubmitError::Internal(_)) {
+                tracing::info!(reason = error.reason(), "comment refused");
+            }
+        }
+        result
+    }
+
+    async fn take_comment(&self, submission: Submission) -> Result<Accepted, SubmitError> {
         let settings = self.settings().await;
         let policy = &settings.comment_policy;
         let now = OffsetDateTime::now_utc();
         let keys = self.keys();
+
+        // One hash, before anything that costs more: "under attack" mode is for floods.
+        let pow_bits = proof_of_work::effective_bits(policy.proof_of_work_bits);
+        proof_of_work::check(&submission.token, &submission.proof_of_work, pow_bits)
+            .map_err(SubmitError::ProofOfWork)?;
 
         let post_id: i64 = submission.post_id.trim().parse().map_err(|_| SubmitError::UnknownPost)?;
         let post = self.store().post(PostId(post_id)).await.map_err(Error::from)?;
@@ -206,9 +257,46 @@ impl App {
             Verdict::Hold(reason) => (CommentStatus::Pending, Some(reason.to_string())),
             Verdict::Reject(reason) => return Err(SubmitError::Rejected(reason)),
         };
+        let path = self.post_path(&post, &settings);
+        let answer = if settings.spam_checker.enabled {
+            let site = self.config().site_url();
+            let checked = CheckedComment {
+                blog: format!("{site}/"),
+                user_ip: submission.ip.map(|ip| ip.to_string()),
+                user_agent: user_agent.clone(),
+                referrer: submission.referrer.clone(),
+                permalink: format!("{site}{path}"),
+                comment_type: if draft.parent().is_some() { "reply" } else { "comment" },
+                comment_author: draft.name().to_string(),
+                comment_author_email: draft.email().map(ToString::to_string),
+                comment_author_url: draft.website().map(|w| w.as_str().to_string()),
+                comment_content: draft.body().as_str().to_string(),
+                comment_date_gmt: spam_checker::gmt(now),
+                blog_lang: settings.language.clone(),
+            };
+            self.ask_spam_checker(&settings.spam_checker, &checked).await
+        } else {
+            None
+        };
+        let (status, stored_reason) =
+            after_check(answer.as_ref(), status, held_because.clone()).ok_or(SubmitError::Discarded)?;
+        // Whatever keeps a comment back, its writer reads the same words: a spammer learns nothing.
+        let held_because = match status {
+            CommentStatus::Approved => None,
+            _ => held_because.or_else(|| Some(HoldReason::FirstComment.to_string())),
+        };
 
         let rendered = quire_content::render_comment(draft.body().as_str());
         let mut rate_limits = Vec::new();
+        if pow_bits > 0 {
+            // First, so that a replayed solution is told so rather than "too fast".
+            let solution = format!("{}:{}", submission.token.trim(), submission.proof_of_work.trim());
+            rate_limits.push(RateLimit {
+                key: proof_of_work::spent_key(&keys.hashing.hash(&solution)),
+                capacity: 1.0,
+                per_seconds: proof_of_work::SPENT_FOR_SECONDS,
+            });
+        }
         if let Some(ip) = submission.ip {
             let limits = &settings.comment_rate;
             rate_limits.push(RateLimit {
@@ -240,11 +328,18 @@ impl App {
                 fingerprint: Some(fingerprint),
                 ip_hash: submission.ip.map(|ip| keys.hashing.hash(&ip.to_string())),
                 user_agent,
-                held_reason: held_because.clone(),
+                held_reason: stored_reason,
                 rate_limits,
                 jobs: Vec::new(),
             })
-            .await?;
+            .await
+            .map_err(|e| match e {
+                StoreError::RateLimited(wait) if pow_bits > 0 && wait >= proof_of_work::SPENT_WAIT_FLOOR => {
+                    SubmitError::ProofOfWork(ProofOfWorkError::Reused)
+                }
+                other => SubmitError::from(other),
+            })?;
+        self.metrics().comment_accepted(status);
         self.refresh().await.map_err(SubmitError::Internal)?;
 
         if submission.remember {
@@ -260,7 +355,8 @@ impl App {
             Some(comment) => self.comment_path(&post, &comment).await?,
             None => format!("{}#comment-{id}", self.post_path(&post, &settings)),
         };
-        Ok(Accepted { id: id.0, status: status.to_string(), url, held_because, guest })
+        let shown = if status == CommentStatus::Spam { CommentStatus::Pending } else { status };
+        Ok(Accepted { id: id.0, status: shown.to_string(), url, held_because, guest })
     }
 
     /// A fresh form token for `post`.
@@ -279,7 +375,7 @@ impl App {
             .guest_comments(PostId(post), &key)
             .await?
             .iter()
-            .filter(|c| c.status == CommentStatus::Pending)
+            .filter(|c| matches!(c.status, CommentStatus::Pending | CommentStatus::Spam))
             .map(|c| crate::reading::comment_view(c, quire_core::UserId(0), max_depth, &avatars))
             .collect())
     }

@@ -221,6 +221,9 @@ impl App {
             message: None,
             guest: None,
             require_email: settings.comment_policy.require_email,
+            proof_of_work_bits: crate::comments::proof_of_work::effective_bits(
+                settings.comment_policy.proof_of_work_bits,
+            ),
         });
         let view = self.post_views(vec![post]).await?.pop().ok_or(Error::NotFound)?;
         Ok(PostPage {
@@ -253,7 +256,8 @@ pub fn comment_view(c: &Comment, post_author: UserId, max_depth: usize, avatars:
         created_display: display_date_time(c.created_at),
         html: c.html.clone(),
         by_post_author: c.user_id == Some(post_author),
-        pending: c.status == quire_core::CommentStatus::Pending,
+        // Only its writer ever sees a comment marked as spam, and sees it as any held comment.
+        pending: matches!(c.status, quire_core::CommentStatus::Pending | quire_core::CommentStatus::Spam),
         path: c.path.clone(),
     }
 }

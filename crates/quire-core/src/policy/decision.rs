@@ -131,6 +131,18 @@ pub enum RejectReason {
     Duplicate,
 }
 
+impl RejectReason {
+    /// A short, stable name for counting refusals (a metrics label), free of anything personal.
+    pub fn label(&self) -> &'static str {
+        match self {
+            RejectReason::Closed | RejectReason::ClosedAfterDays(_) => "closed",
+            RejectReason::Blocked(_) => "blocklist",
+            RejectReason::Honeypot => "honeypot",
+            RejectReason::Duplicate => "duplicate",
+        }
+    }
+}
+
 fn day_word(days: &u32) -> &'static str {
     if *days == 1 { "day" } else { "days" }
 }

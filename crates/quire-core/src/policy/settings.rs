@@ -44,6 +44,10 @@ pub struct CommentPolicy {
     pub max_form_age_seconds: u32,
     /// How long a commenter may edit their comment after sending it.
     pub edit_window_minutes: u32,
+    /// "Under attack" mode: a browser must find a proof of work of this many leading zero bits
+    /// before the form is taken (a script does it; 16 takes a phone well under a second, each
+    /// extra bit doubles the work). `0`, the default, turns the mode off.
+    pub proof_of_work_bits: u32,
 }
 
 impl Default for CommentPolicy {
@@ -63,6 +67,7 @@ impl Default for CommentPolicy {
             min_fill_seconds: 3,
             max_form_age_seconds: 2 * 24 * 60 * 60,
             edit_window_minutes: 15,
+            proof_of_work_bits: 0,
         }
     }
 }

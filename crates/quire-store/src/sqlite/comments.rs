@@ -71,7 +71,7 @@ impl SqliteStore {
     pub(crate) async fn guest_comments(&self, post: PostId, guest_key: &str) -> Result<Vec<Comment>, StoreError> {
         let sql = format!(
             "SELECT {COMMENT_COLUMNS} FROM comments WHERE post_id = ? AND guest_key = ? \
-             AND status IN ('pending', 'approved') ORDER BY path"
+             AND status IN ('pending', 'approved', 'spam') ORDER BY path"
         );
         let rows: Vec<CommentRow> =
             sqlx::query_as(AssertSqlSafe(sql)).bind(post.0).bind(guest_key).fetch_all(&self.read).await?;

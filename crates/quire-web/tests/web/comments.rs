@@ -7,7 +7,7 @@ use crate::support::{Page, TestApp};
 
 /// A browser with its own cookies, as one reader.
 pub(crate) struct Reader {
-    client: reqwest::Client,
+    pub(crate) client: reqwest::Client,
     base: String,
 }
 
@@ -27,6 +27,12 @@ impl Reader {
 
     /// Loads the post, fills the form with `fields` over what the page offers, and sends it.
     pub(crate) async fn comment(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let form = self.fill(path, fields).await;
+        self.send(&form).await
+    }
+
+    /// Loads the post and answers its form's fields with `fields` over what the page offers.
+    pub(crate) async fn fill(&self, path: &str, fields: &[(&str, &str)]) -> Vec<(String, String)> {
         let page = self.get(path).await;
         let mut form: Vec<(String, String)> = ["comment_post_ID", "quire_token", "comment_parent"]
             .iter()
@@ -39,7 +45,12 @@ impl Reader {
             form.retain(|(n, _)| n != name);
             form.push((name.to_string(), value.to_string()));
         }
-        let response = self.client.post(format!("{}/comments", self.base)).form(&form).send().await.unwrap();
+        form
+    }
+
+    /// Sends a filled form to `POST /comments`.
+    pub(crate) async fn send(&self, form: &[(String, String)]) -> Page {
+        let response = self.client.post(format!("{}/comments", self.base)).form(form).send().await.unwrap();
         let status = response.status();
         let headers = response.headers().clone();
         Page { status, headers, body: response.text().await.unwrap() }
@@ -50,7 +61,7 @@ pub(crate) async fn without_fill_delay(app: &TestApp) {
     app.set("comment_policy", json!({ "min_fill_seconds": 0 })).await;
 }
 
-const RUTH: &[(&str, &str)] =
+pub(crate) const RUTH: &[(&str, &str)] =
     &[("author", "Ruth"), ("email", "ruth@hailsham.example"), ("comment", "Madame was crying, and so was I.")];
 
 #[tokio::test]

@@ -87,6 +87,8 @@ pub struct Options {
     pub no_demo: bool,
     /// Files to write below the data dir before start (theme overrides…).
     pub files: Vec<(PathBuf, String)>,
+    /// Serve `/metrics` (the `metrics` configuration key).
+    pub metrics: bool,
 }
 
 impl TestApp {
@@ -112,6 +114,7 @@ impl TestApp {
             data_dir: dir.path().to_path_buf(),
             demo: !options.no_demo,
             site_url: Some(format!("http://{addr}")),
+            metrics: options.metrics,
             ..Config::default()
         };
         let app = App::open(config).await.unwrap_or_else(|e| panic!("open: {e}"));
