@@ -13,6 +13,9 @@
 #   BENCH_WARMUP=2        seconds of warm-up against each server before measuring
 #   BENCH_THREADS=N       wrk threads (default: nproc)
 #   BENCH_RUST_LOG=...    RUST_LOG for Quire (default: Quire's own default, one log line per request)
+#   BENCH_POST_PATH=/…/   the page to measure (default: the demo essay)
+#   BENCH_COMMENTS=N      first post N more approved comments to that page, all shown on one page
+#                         (e.g. BENCH_POST_PATH=/2021/03/14/klara-and-the-sun/ BENCH_COMMENTS=200)
 #
 # Exit codes: 0 measured (whatever PASS/MISS says), 1 something failed, 2 a tool is missing.
 #
@@ -26,7 +29,8 @@ CONNECTIONS=${2:-64}
 THREADS=${BENCH_THREADS:-$(nproc)}
 WARMUP=${BENCH_WARMUP:-2}
 GZIP_PAIR=${BENCH_GZIP:-1}
-POST_PATH=/2020/01/01/never-let-me-go/
+POST_PATH=${BENCH_POST_PATH:-/2020/01/01/never-let-me-go/}
+SEED_COMMENTS=${BENCH_COMMENTS:-0}
 
 # Targets from the issue.
 TARGET_RATIO=0.5   # Quire requests/s ≥ 0.5 × nginx requests/s
@@ -38,6 +42,7 @@ usage() {
     exit 2
 }
 [[ $DURATION =~ ^[1-9][0-9]*$ && $CONNECTIONS =~ ^[1-9][0-9]*$ && $THREADS =~ ^[1-9][0-9]*$ ]] || usage
+[[ $SEED_COMMENTS =~ ^[0-9]+$ && $POST_PATH == /*/ ]] || usage
 ((CONNECTIONS >= THREADS)) || { echo "post-page: CONNECTIONS ($CONNECTIONS) must be at least the wrk threads ($THREADS)" >&2; exit 2; }
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -45,6 +50,8 @@ cd "$ROOT"
 
 say() { printf '%s\n' "post-page: $*" >&2; }
 die() { say "$*"; exit 1; }
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 
 # ---------------------------------------------------------------------------------------------
 # 1. Provision: wrk, nginx, curl; the Quire binary.
@@ -85,21 +92,7 @@ fi
 NGINX=$(find_nginx)
 [[ -n $NGINX ]] || { say "nginx is still missing after installing it"; exit 2; }
 
-if [[ -n ${QUIRE_BIN:-} ]]; then
-    [[ -x $QUIRE_BIN ]] || { say "QUIRE_BIN=$QUIRE_BIN is not an executable file"; exit 2; }
-else
-    command -v cargo >/dev/null 2>&1 || { say "cargo is missing: install a Rust toolchain or set QUIRE_BIN"; exit 2; }
-    say "building Quire (cargo build --release -p quire)"
-    cargo build --release -p quire >&2 || die "the release build failed"
-    target_dir=${CARGO_TARGET_DIR:-}
-    if [[ -z $target_dir ]]; then
-        target_dir=$(cargo metadata --format-version 1 --no-deps |
-            grep -o '"target_directory":"[^"]*"' | head -n1 | sed 's/^"target_directory":"//; s/"$//')
-    fi
-    [[ $target_dir == /* ]] || target_dir=$ROOT/$target_dir
-    QUIRE_BIN=$target_dir/release/quire
-    [[ -x $QUIRE_BIN ]] || die "built, but found no binary at $QUIRE_BIN"
-fi
+build_quire
 
 # ---------------------------------------------------------------------------------------------
 # Scratch space and clean-up, even on failure.
@@ -107,18 +100,6 @@ fi
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/quire-bench.XXXXXX")
 QUIRE_PID=
 NGINX_PID=
-
-stop() { # pid: TERM, wait up to 5 s, then KILL
-    local pid=$1 i
-    [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 0
-    kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < 50; i++)); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-}
 
 cleanup() {
     local status=$?
@@ -140,28 +121,17 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-port_is_free() {
-    ! ss -Htln "sport = :$1" 2>/dev/null | grep -q . && ! (: <"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
-
-free_port() {
-    local port i
-    for ((i = 0; i < 200; i++)); do
-        port=$((20000 + RANDOM % 40000))
-        if port_is_free "$port"; then
-            echo "$port"
-            return 0
-        fi
-    done
-    die "found no free loopback port"
-}
-
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---------------------------------------------------------------------------------------------
 # 2. Quire on a free loopback port with a fresh data dir (so the demo loads).
 # ---------------------------------------------------------------------------------------------
 say "starting Quire ($QUIRE_BIN) with a fresh data dir"
+if ((SEED_COMMENTS > 0)); then
+    open_for_load "$TMP/quire-data"
+    "$QUIRE_BIN" settings set --data-dir "$TMP/quire-data" comment_threads_per_page 0 >/dev/null ||
+        die "could not put every comment on one page"
+fi
 QUIRE_PORT=$(free_port)
 (
     [[ -n ${BENCH_RUST_LOG:-} ]] && export RUST_LOG=$BENCH_RUST_LOG
@@ -178,6 +148,11 @@ for ((i = 0; ; i++)); do
     sleep 0.1
 done
 say "Quire is ready at $QUIRE (pid $QUIRE_PID)"
+if ((SEED_COMMENTS > 0)); then
+    say "posting $SEED_COMMENTS comments to $POST_PATH"
+    post_comments "$QUIRE" "$POST_PATH" "$SEED_COMMENTS"
+fi
+SHOWN_COMMENTS=$(curl -sS "$QUIRE$POST_PATH" | grep -c '<li id="comment-' || true)
 
 # ---------------------------------------------------------------------------------------------
 # 3. The page's exact bytes into a docroot at the same path; nginx serves them.
@@ -451,7 +426,7 @@ V_ERRORS=$([[ $ERRORS == 0 ]] && echo PASS || echo MISS)
 row() { printf '  %-11s %11s %8s %8s %8s %11s %7s %7s %7s\n' "$@"; }
 {
     echo
-    echo "Demo post page $POST_PATH — wrk, ${DURATION}s, $CONNECTIONS connections, $THREADS threads, loopback"
+    echo "Post page $POST_PATH ($SHOWN_COMMENTS comments shown) — wrk, ${DURATION}s, $CONNECTIONS connections, $THREADS threads, loopback"
     echo "  body: $PAGE_BYTES bytes (nginx: one of Quire's answers; Quire: a fresh form token in each); response head: Quire $QUIRE_HEAD bytes, nginx $NGINX_HEAD bytes"
     echo "  machine: $(nproc) cores, load average before the run $LOAD_BEFORE; $("$NGINX" -v 2>&1 | sed 's/^nginx version: //'), $(wrk -v 2>&1 | head -n1 | awk '{print $1, $2}')"
     echo
@@ -521,7 +496,7 @@ jrun() { # prefix
     echo "  \"benchmark\": \"post-page\","
     echo "  \"timestamp\": $(jstr "$STAMP"),"
     echo "  \"commit\": $(jstr "$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet HEAD -- crates themes 2>/dev/null || echo '+dirty')"),"
-    echo "  \"path\": $(jstr "$POST_PATH"),"
+    echo "  \"path\": $(jstr "$POST_PATH"), \"comments_shown\": $SHOWN_COMMENTS,"
     echo "  \"tool\": $(jstr "$(wrk -v 2>&1 | head -n1 | awk '{print $1, $2}')"),"
     echo "  \"nginx\": $(jstr "$("$NGINX" -v 2>&1 | sed 's/^nginx version: //')"),"
     echo "  \"duration_s\": $DURATION, \"connections\": $CONNECTIONS, \"threads\": $THREADS, \"warmup_s\": $WARMUP,"
