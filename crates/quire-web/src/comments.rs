@@ -8,14 +8,15 @@ use axum::Form;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use quire_app::comments::{GuestCookie, Submission, SubmitError};
+use quire_app::comments::{Accepted, GuestCookie, Submission, SubmitError};
 use quire_app::reading::{ReaderQuery, Resolved};
-use quire_app::{CommentFormValues, GuestView, PostPage, ReplyTarget};
-use quire_core::policy::RawCommentForm;
+use quire_app::{CommentFormValues, CommentView, GuestView, PostPage, ReplyTarget};
+use quire_core::policy::{RawCommentForm, TimingError};
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::error::{AppError, plain};
+use crate::theme::RenderError;
 use crate::{WebState, seo};
 
 /// Name of the guest cookie.
@@ -82,7 +83,8 @@ pub fn cross_site(state: &WebState, headers: &HeaderMap) -> bool {
     }
 }
 
-fn wants_json(headers: &HeaderMap) -> bool {
+/// Whether the client asked for JSON (the enhanced form) rather than a page.
+pub fn wants_json(headers: &HeaderMap) -> bool {
     headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("application/json"))
 }
 
@@ -112,13 +114,67 @@ pub async fn prepare_form(
             form.values.url = guest.url.clone().unwrap_or_default();
             form.values.remember = true;
         }
-        let own = state.app.own_pending_comments(form.post_id, guest).await?;
-        if !own.is_empty() {
-            page.comments.extend(own);
+        let own = state.app.own_comments(form.post_id, guest).await?;
+        for comment in &mut page.comments {
+            comment.editable = own.editable.contains(&comment.id);
+        }
+        if !own.pending.is_empty() {
+            page.comments.extend(own.pending);
             page.comments.sort_by(|a, b| a.path.cmp(&b.path));
         }
     }
     Ok(())
+}
+
+/// An RFC 9457 problem: `title` for the whole form, `errors` per field name, and `token` when the
+/// form can only be sent again with a fresh one.
+pub fn problem(
+    status: StatusCode,
+    title: &str,
+    errors: &std::collections::BTreeMap<String, String>,
+    token: Option<String>,
+) -> Response {
+    let mut body = json!({ "type": "about:blank", "title": title, "status": status.as_u16(), "errors": errors });
+    if let Some(token) = token {
+        body["token"] = json!(token);
+    }
+    (status, [(header::CONTENT_TYPE, "application/problem+json")], body.to_string()).into_response()
+}
+
+/// One comment as its thread shows it, closed, rendered by the theme's own partial so that what
+/// the script inserts is what a reload would show.
+pub fn comment_fragment(state: &WebState, comment: &CommentView, can_reply: bool) -> Result<String, RenderError> {
+    state.theme.render(
+        "partials/comment.html",
+        json!({ "comment": comment, "level": comment.depth, "can_reply": can_reply, "close": true }),
+    )
+}
+
+/// The enhanced form's answer to an accepted comment: what the page needs to show it in place.
+async fn posted_json(state: &WebState, accepted: &Accepted) -> serde_json::Value {
+    let mut body = json!({
+        "id": accepted.id,
+        "status": accepted.status,
+        "url": accepted.url,
+        "held_because": accepted.held_because,
+    });
+    match state.app.posted(accepted).await {
+        Ok(posted) => {
+            body["parent_id"] = json!(posted.parent_id);
+            body["count"] = json!(posted.count);
+            body["count_text"] = json!(
+                state
+                    .theme
+                    .render("partials/comments-count.html", json!({ "n": posted.count, "title": posted.post_title }))
+                    .ok()
+            );
+            body["html"] = json!(comment_fragment(state, &posted.view, true).ok());
+            body["token"] = json!(state.app.form_token(posted.post_id));
+        }
+        // The comment is saved; without the fragment the script falls back to loading `url`.
+        Err(e) => tracing::error!(error = %e, "could not build the posted comment's fragment"),
+    }
+    body
 }
 
 /// `POST /comments`.
@@ -157,7 +213,7 @@ pub async fn create(
         Ok(accepted) => {
             let cookie = guest_cookie_header(&state, &accepted.guest);
             let mut response = if wants_json(&headers) {
-                (StatusCode::CREATED, axum::Json(json!(accepted))).into_response()
+                (StatusCode::CREATED, axum::Json(posted_json(&state, &accepted).await)).into_response()
             } else {
                 let location = HeaderValue::from_str(&accepted.url).unwrap_or(HeaderValue::from_static("/"));
                 (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response()
@@ -210,13 +266,10 @@ async fn refused(state: &WebState, headers: &HeaderMap, fields: CommentFields, e
         other => Some(other.to_string()),
     };
     let mut response = if wants_json(headers) {
-        let body = json!({
-            "type": "about:blank",
-            "title": message.clone().unwrap_or_default(),
-            "status": status.as_u16(),
-            "errors": errors,
-        });
-        (status, [(header::CONTENT_TYPE, "application/problem+json")], body.to_string()).into_response()
+        // A forged or expired token cannot be sent again; the script swaps in the fresh one.
+        let stale = matches!(error, SubmitError::BadToken | SubmitError::Timing(TimingError::Expired));
+        let token = fields.comment_post_id.trim().parse().ok().filter(|_| stale).map(|post| state.app.form_token(post));
+        problem(status, &message.clone().unwrap_or_default(), &errors, token)
     } else {
         match rerender(state, headers, &fields, errors, message.clone()).await {
             Some(html) => (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response(),

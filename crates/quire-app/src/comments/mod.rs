@@ -1,6 +1,7 @@
 //! The reader's side of comments: submitting one under the site's policy, and what the comment
 //! form needs to show. A refused comment explains itself and keeps the reader's text.
 
+mod own;
 pub mod signing;
 
 use std::net::IpAddr;
@@ -14,7 +15,8 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::{App, Error};
-pub use signing::{FormToken, GuestCookie, Signer};
+pub use own::{Edited, OwnCommentError, OwnCommentView, OwnEdit, OwnThread, Posted};
+pub use signing::{EditToken, FormToken, GuestCookie, Signer};
 
 /// Longest user agent kept with a comment.
 const MAX_USER_AGENT: usize = 300;
@@ -263,20 +265,6 @@ impl App {
     /// A fresh form token for `post`.
     pub fn form_token(&self, post: i64) -> String {
         FormToken::issue(&self.keys().form, post, OffsetDateTime::now_utc())
-    }
-
-    /// A guest's own comments that wait for moderation, as the thread shows them to that guest.
-    pub async fn own_pending_comments(&self, post: i64, guest: &GuestCookie) -> Result<Vec<crate::CommentView>, Error> {
-        let key = self.keys().hashing.hash(&guest.id);
-        let max_depth = self.settings().await.comment_policy.max_depth;
-        Ok(self
-            .store()
-            .guest_comments(PostId(post), &key)
-            .await?
-            .iter()
-            .filter(|c| c.status == CommentStatus::Pending)
-            .map(|c| crate::reading::comment_view(c, quire_core::UserId(0), max_depth))
-            .collect())
     }
 }
 

@@ -244,6 +244,7 @@ pub fn comment_view(c: &Comment, post_author: UserId, max_depth: usize) -> Comme
         html: c.html.clone(),
         by_post_author: c.user_id == Some(post_author),
         pending: c.status == quire_core::CommentStatus::Pending,
+        editable: false,
         path: c.path.clone(),
     }
 }

@@ -4,8 +4,10 @@
 mod bad_input;
 mod browser;
 mod comments;
+mod comments_js;
 mod feeds;
 mod http;
+mod own_comments;
 mod reading;
 mod seo;
 mod support;
