@@ -1,4 +1,5 @@
 //! Tests in a real browser: the harness, and the checks only layout and CSS can answer.
 
+mod comments;
 pub mod harness;
 mod theme;
