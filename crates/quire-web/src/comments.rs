@@ -12,7 +12,7 @@ use quire_app::comments::{Accepted, GuestCookie, Submission, SubmitError};
 use quire_app::reading::{ReaderQuery, Resolved};
 use quire_app::{CommentFormValues, CommentView, GuestView, PostPage, ReplyTarget};
 use quire_core::policy::{RawCommentForm, TimingError};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::error::{AppError, plain};
@@ -134,11 +134,18 @@ pub fn problem(
     errors: &std::collections::BTreeMap<String, String>,
     token: Option<String>,
 ) -> Response {
-    let mut body = json!({ "type": "about:blank", "title": title, "status": status.as_u16(), "errors": errors });
-    if let Some(token) = token {
-        body["token"] = json!(token);
+    #[derive(Serialize)]
+    struct Problem<'a> {
+        r#type: &'static str,
+        title: &'a str,
+        status: u16,
+        errors: &'a std::collections::BTreeMap<String, String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        token: Option<String>,
     }
-    (status, [(header::CONTENT_TYPE, "application/problem+json")], body.to_string()).into_response()
+    let body = Problem { r#type: "about:blank", title, status: status.as_u16(), errors, token };
+    let body = serde_json::to_string(&body).unwrap_or_default();
+    (status, [(header::CONTENT_TYPE, "application/problem+json")], body).into_response()
 }
 
 /// One comment as its thread shows it, closed, rendered by the theme's own partial so that what
@@ -151,30 +158,32 @@ pub fn comment_fragment(state: &WebState, comment: &CommentView, can_reply: bool
 }
 
 /// The enhanced form's answer to an accepted comment: what the page needs to show it in place.
-async fn posted_json(state: &WebState, accepted: &Accepted) -> serde_json::Value {
-    let mut body = json!({
-        "id": accepted.id,
-        "status": accepted.status,
-        "url": accepted.url,
-        "held_because": accepted.held_because,
-    });
+/// Without the fragment (it could not be built) the script falls back to loading `url`.
+#[derive(Debug, Serialize)]
+struct PostedAnswer<'a> {
+    #[serde(flatten)]
+    accepted: &'a Accepted,
+    parent_id: Option<i64>,
+    count: Option<u64>,
+    count_text: Option<String>,
+    html: Option<String>,
+    token: Option<String>,
+}
+
+async fn posted_answer<'a>(state: &WebState, accepted: &'a Accepted) -> PostedAnswer<'a> {
+    let mut answer = PostedAnswer { accepted, parent_id: None, count: None, count_text: None, html: None, token: None };
     match state.app.posted(accepted).await {
         Ok(posted) => {
-            body["parent_id"] = json!(posted.parent_id);
-            body["count"] = json!(posted.count);
-            body["count_text"] = json!(
-                state
-                    .theme
-                    .render("partials/comments-count.html", json!({ "n": posted.count, "title": posted.post_title }))
-                    .ok()
-            );
-            body["html"] = json!(comment_fragment(state, &posted.view, true).ok());
-            body["token"] = json!(state.app.form_token(posted.post_id));
+            let count = json!({ "n": posted.count, "title": posted.post_title });
+            answer.parent_id = posted.parent_id;
+            answer.count = Some(posted.count);
+            answer.count_text = state.theme.render("partials/comments-count.html", count).ok();
+            answer.html = comment_fragment(state, &posted.view, true).ok();
+            answer.token = Some(state.app.form_token(posted.post_id));
         }
-        // The comment is saved; without the fragment the script falls back to loading `url`.
         Err(e) => tracing::error!(error = %e, "could not build the posted comment's fragment"),
     }
-    body
+    answer
 }
 
 /// `POST /comments`.
@@ -213,7 +222,7 @@ pub async fn create(
         Ok(accepted) => {
             let cookie = guest_cookie_header(&state, &accepted.guest);
             let mut response = if wants_json(&headers) {
-                (StatusCode::CREATED, axum::Json(posted_json(&state, &accepted).await)).into_response()
+                (StatusCode::CREATED, axum::Json(posted_answer(&state, &accepted).await)).into_response()
             } else {
                 let location = HeaderValue::from_str(&accepted.url).unwrap_or(HeaderValue::from_static("/"));
                 (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response()
