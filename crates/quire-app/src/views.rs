@@ -151,6 +151,8 @@ pub struct CommentView {
     pub by_post_author: bool,
     /// Held for moderation (shown only to its own author).
     pub pending: bool,
+    /// The reader wrote it in this browser and may still edit or delete it (never in cached pages).
+    pub editable: bool,
     /// Thread position, for merging a guest's own pending comments into the thread.
     #[serde(skip)]
     pub path: String,

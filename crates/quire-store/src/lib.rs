@@ -197,14 +197,15 @@ impl Store {
         dispatch!(self, s => s.is_duplicate_comment(post, fingerprint).await)
     }
 
-    /// Edits (`Some((markdown, html))`) or deletes (`None`) a guest's own comment made at or after
-    /// `since`; false when no such comment is theirs or its window has passed.
+    /// Edits (`Some(edit)`) or deletes (`None`, to the trash) a guest's own pending or approved
+    /// comment made at or after `since`; false when no such comment is theirs or its window has
+    /// passed. An edit with a `held_reason` puts the comment back to pending.
     pub async fn edit_guest_comment(
         &self,
         id: CommentId,
         guest_key: &str,
         since: time::OffsetDateTime,
-        edit: Option<(&str, &str)>,
+        edit: Option<GuestEdit<'_>>,
     ) -> Result<bool, StoreError> {
         dispatch!(self, s => s.edit_guest_comment(id, guest_key, since, edit).await)
     }

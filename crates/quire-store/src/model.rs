@@ -185,6 +185,20 @@ pub struct NewComment {
     pub jobs: Vec<NewJob>,
 }
 
+/// A guest's new text for their own comment (see [`Store::edit_guest_comment`](crate::Store::edit_guest_comment)).
+#[derive(Debug, Clone, Copy)]
+pub struct GuestEdit<'a> {
+    /// New Markdown source.
+    pub markdown: &'a str,
+    /// New sanitised HTML.
+    pub html: &'a str,
+    /// New duplicate-detection fingerprint.
+    pub fingerprint: &'a str,
+    /// Why the new text waits for a moderator; `Some` sends an approved comment back to pending, so
+    /// an edit cannot slip past moderation what a new comment could not.
+    pub held_reason: Option<&'a str>,
+}
+
 /// Whose earlier comments to look for.
 #[derive(Debug, Clone)]
 pub enum CommenterKey {

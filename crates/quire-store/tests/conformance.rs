@@ -6,7 +6,7 @@ use quire_core::{
     CommentId, CommentStatus, Discussion, Email, Page, PostKind, PostStatus, Role, SearchQuery, TermKind,
 };
 use quire_store::{
-    CommenterKey, NewComment, NewJob, NewPost, NewUser, PostFilter, RateLimit, Store, StoreError, TermRef,
+    CommenterKey, GuestEdit, NewComment, NewJob, NewPost, NewUser, PostFilter, RateLimit, Store, StoreError, TermRef,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -320,11 +320,35 @@ async fn guests_find_their_own_comments_and_duplicates_are_recognised() {
     f.store.create_comment(&approved).await.unwrap();
     assert!(f.store.has_approved_comment(&CommenterKey::Guest("guest-a".into())).await.unwrap());
     let since = OffsetDateTime::now_utc() - Duration::minutes(15);
-    assert!(!f.store.edit_guest_comment(cid, "guest-b", since, Some(("x", "<p>x</p>"))).await.unwrap(), "not theirs");
-    assert!(f.store.edit_guest_comment(cid, "guest-a", since, Some(("new", "<p>new</p>"))).await.unwrap());
+    let edit = |markdown| GuestEdit { markdown, html: "<p>x</p>", fingerprint: "f3", held_reason: None };
+    assert!(!f.store.edit_guest_comment(cid, "guest-b", since, Some(edit("x"))).await.unwrap(), "not theirs");
+    assert!(f.store.edit_guest_comment(cid, "guest-a", since, Some(edit("new"))).await.unwrap());
     assert_eq!(f.store.comment(cid).await.unwrap().unwrap().markdown, "new");
+    assert!(f.store.is_duplicate_comment(id, "f3").await.unwrap(), "the fingerprint follows the text");
+    assert!(!f.store.is_duplicate_comment(id, "f1").await.unwrap());
     let later = OffsetDateTime::now_utc() + Duration::minutes(1);
     assert!(!f.store.edit_guest_comment(cid, "guest-a", later, None).await.unwrap(), "the window has passed");
+}
+
+#[tokio::test]
+async fn an_approved_comment_whose_edit_is_held_goes_back_to_pending_and_deleting_trashes_it() {
+    let f = sqlite().await;
+    let user = writer(&f.store).await;
+    let id = f.store.create_post(&post(user.id, "p", "P", "x", OffsetDateTime::now_utc())).await.unwrap();
+    let approved = NewComment { guest_key: Some("guest-a".into()), ..comment(id, None, "Ruth") };
+    let cid = f.store.create_comment(&approved).await.unwrap();
+    let since = OffsetDateTime::now_utc() - Duration::minutes(15);
+    let plain = GuestEdit { markdown: "fine", html: "<p>fine</p>", fingerprint: "f4", held_reason: None };
+    assert!(f.store.edit_guest_comment(cid, "guest-a", since, Some(plain)).await.unwrap());
+    assert_eq!(f.store.comment(cid).await.unwrap().unwrap().status, CommentStatus::Approved, "a clean edit stays");
+    let held = GuestEdit { held_reason: Some("links"), ..plain };
+    assert!(f.store.edit_guest_comment(cid, "guest-a", since, Some(held)).await.unwrap());
+    assert_eq!(f.store.comment(cid).await.unwrap().unwrap().status, CommentStatus::Pending);
+    assert!(f.store.edit_guest_comment(cid, "guest-a", since, Some(plain)).await.unwrap());
+    assert_eq!(f.store.comment(cid).await.unwrap().unwrap().status, CommentStatus::Pending, "an edit never approves");
+    assert!(f.store.edit_guest_comment(cid, "guest-a", since, None).await.unwrap());
+    assert_eq!(f.store.comment(cid).await.unwrap().unwrap().status, CommentStatus::Trash);
+    assert!(!f.store.edit_guest_comment(cid, "guest-a", since, Some(plain)).await.unwrap(), "a deleted one stays so");
 }
 
 #[tokio::test]

@@ -8,14 +8,15 @@ use axum::Form;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use quire_app::comments::{GuestCookie, Submission, SubmitError};
+use quire_app::comments::{Accepted, GuestCookie, Submission, SubmitError};
 use quire_app::reading::{ReaderQuery, Resolved};
-use quire_app::{CommentFormValues, GuestView, PostPage, ReplyTarget};
-use quire_core::policy::RawCommentForm;
-use serde::Deserialize;
+use quire_app::{CommentFormValues, CommentView, GuestView, PostPage, ReplyTarget};
+use quire_core::policy::{RawCommentForm, TimingError};
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::error::{AppError, plain};
+use crate::theme::RenderError;
 use crate::{WebState, seo};
 
 /// Name of the guest cookie.
@@ -84,7 +85,8 @@ pub fn cross_site(state: &WebState, headers: &HeaderMap) -> bool {
     }
 }
 
-fn wants_json(headers: &HeaderMap) -> bool {
+/// Whether the client asked for JSON (the enhanced form) rather than a page.
+pub fn wants_json(headers: &HeaderMap) -> bool {
     headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("application/json"))
 }
 
@@ -114,14 +116,77 @@ pub async fn prepare_form(
             form.values.url = guest.url.clone().unwrap_or_default();
             form.values.remember = true;
         }
-        let own = state.app.own_pending_comments(form.post_id, guest).await?;
-        let own: Vec<_> = own.into_iter().filter(|c| page.places(c)).collect();
-        if !own.is_empty() {
-            page.comments.extend(own);
+        let own = state.app.own_comments(form.post_id, guest).await?;
+        for comment in &mut page.comments {
+            comment.editable = own.editable.contains(&comment.id);
+        }
+        let pending: Vec<_> = own.pending.into_iter().filter(|c| page.places(c)).collect();
+        if !pending.is_empty() {
+            page.comments.extend(pending);
             page.comments.sort_by(|a, b| a.path.cmp(&b.path));
         }
     }
     Ok(())
+}
+
+/// An RFC 9457 problem: `title` for the whole form, `errors` per field name, and `token` when the
+/// form can only be sent again with a fresh one.
+pub fn problem(
+    status: StatusCode,
+    title: &str,
+    errors: &std::collections::BTreeMap<String, String>,
+    token: Option<String>,
+) -> Response {
+    #[derive(Serialize)]
+    struct Problem<'a> {
+        r#type: &'static str,
+        title: &'a str,
+        status: u16,
+        errors: &'a std::collections::BTreeMap<String, String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        token: Option<String>,
+    }
+    let body = Problem { r#type: "about:blank", title, status: status.as_u16(), errors, token };
+    let body = serde_json::to_string(&body).unwrap_or_default();
+    (status, [(header::CONTENT_TYPE, "application/problem+json")], body).into_response()
+}
+
+/// One comment as its thread shows it, closed, rendered by the theme's own partial so that what
+/// the script inserts is what a reload would show.
+pub fn comment_fragment(state: &WebState, comment: &CommentView, can_reply: bool) -> Result<String, RenderError> {
+    state.theme.render(
+        "partials/comment.html",
+        json!({ "comment": comment, "level": comment.depth, "can_reply": can_reply, "close": true }),
+    )
+}
+
+/// The enhanced form's answer to an accepted comment: what the page needs to show it in place.
+/// Without the fragment (it could not be built) the script falls back to loading `url`.
+#[derive(Debug, Serialize)]
+struct PostedAnswer<'a> {
+    #[serde(flatten)]
+    accepted: &'a Accepted,
+    parent_id: Option<i64>,
+    count: Option<u64>,
+    count_text: Option<String>,
+    html: Option<String>,
+    token: Option<String>,
+}
+
+async fn posted_answer<'a>(state: &WebState, accepted: &'a Accepted) -> PostedAnswer<'a> {
+    let mut answer = PostedAnswer { accepted, parent_id: None, count: None, count_text: None, html: None, token: None };
+    match state.app.posted(accepted).await {
+        Ok(posted) => {
+            let count = json!({ "n": posted.count, "title": posted.post_title });
+            answer.parent_id = posted.parent_id;
+            answer.count = Some(posted.count);
+            answer.count_text = state.theme.render("partials/comments-count.html", count).ok();
+            answer.html = comment_fragment(state, &posted.view, true).ok();
+            answer.token = Some(state.app.form_token(posted.post_id));
+        }
+        Err(e) => tracing::error!(error = %e, "could not build the posted comment's fragment"),
+    }
+    answer
 }
 
 /// `POST /comments`.
@@ -162,7 +227,7 @@ pub async fn create(
         Ok(accepted) => {
             let cookie = guest_cookie_header(&state, &accepted.guest);
             let mut response = if wants_json(&headers) {
-                (StatusCode::CREATED, axum::Json(json!(accepted))).into_response()
+                (StatusCode::CREATED, axum::Json(posted_answer(&state, &accepted).await)).into_response()
             } else {
                 let location = HeaderValue::from_str(&accepted.url).unwrap_or(HeaderValue::from_static("/"));
                 (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response()
@@ -214,13 +279,10 @@ async fn refused(state: &WebState, headers: &HeaderMap, fields: CommentFields, e
         other => Some(other.to_string()),
     };
     let mut response = if wants_json(headers) {
-        let body = json!({
-            "type": "about:blank",
-            "title": message.clone().unwrap_or_default(),
-            "status": status.as_u16(),
-            "errors": errors,
-        });
-        (status, [(header::CONTENT_TYPE, "application/problem+json")], body.to_string()).into_response()
+        // A forged or expired token cannot be sent again; the script swaps in the fresh one.
+        let stale = matches!(error, SubmitError::BadToken | SubmitError::Timing(TimingError::Expired));
+        let token = fields.comment_post_id.trim().parse().ok().filter(|_| stale).map(|post| state.app.form_token(post));
+        problem(status, &message.clone().unwrap_or_default(), &errors, token)
     } else {
         match rerender(state, headers, &fields, errors, message.clone()).await {
             Some(html) => (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response(),

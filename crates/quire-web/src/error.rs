@@ -13,6 +13,9 @@ pub enum AppError {
     /// The request itself is malformed; the message says how.
     #[error("{0}")]
     BadRequest(String),
+    /// The reader may not do this; the message says why.
+    #[error("{0}")]
+    Forbidden(String),
     /// The database is unreachable or overloaded.
     #[error("temporarily unavailable")]
     Unavailable,
@@ -44,6 +47,7 @@ impl AppError {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -56,6 +60,7 @@ impl AppError {
                 ("Page not found", "Nothing lives at this address. Try a search, or start from the home page.".into())
             }
             AppError::BadRequest(msg) => ("Bad request", msg.clone()),
+            AppError::Forbidden(msg) => ("Not allowed", msg.clone()),
             AppError::Unavailable => {
                 ("Temporarily unavailable", "The site is briefly unavailable. Please try again in a moment.".into())
             }

@@ -6,6 +6,7 @@ mod comments;
 pub mod error;
 pub mod feeds;
 mod headers;
+mod own_comments;
 mod pages;
 pub mod request;
 mod seo;
@@ -59,7 +60,9 @@ pub fn router(state: WebState) -> Router {
         .route("/media/{*key}", get(pages::media))
         .route("/avatars/{file}", get(pages::avatar))
         .route("/comments", axum::routing::post(comments::create))
-        .route("/wp-comments-post.php", axum::routing::post(comments::create));
+        .route("/wp-comments-post.php", axum::routing::post(comments::create))
+        .route("/comments/{id}/edit", get(own_comments::edit_page).post(own_comments::edit))
+        .route("/comments/{id}/delete", get(own_comments::delete_page).post(own_comments::delete));
     // Off by default (DESIGN.md §3): without the route, /metrics is an ordinary missing page.
     if state.app.config().metrics {
         routes = routes.route("/metrics", get(pages::metrics));

@@ -1,6 +1,7 @@
 //! The reader's side of comments: submitting one under the site's policy, and what the comment
 //! form needs to show. A refused comment explains itself and keeps the reader's text.
 
+mod own;
 pub mod proof_of_work;
 pub mod signing;
 pub mod spam_checker;
@@ -17,8 +18,9 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::{App, Error};
+pub use own::{Edited, OwnCommentError, OwnCommentView, OwnEdit, OwnThread, Posted};
 use proof_of_work::ProofOfWorkError;
-pub use signing::{FormToken, GuestCookie, Signer};
+pub use signing::{EditToken, FormToken, GuestCookie, Signer};
 use spam_checker::{CheckedComment, after_check};
 
 /// Longest user agent kept with a comment.
@@ -362,22 +364,6 @@ impl App {
     /// A fresh form token for `post`.
     pub fn form_token(&self, post: i64) -> String {
         FormToken::issue(&self.keys().form, post, OffsetDateTime::now_utc())
-    }
-
-    /// A guest's own comments that wait for moderation, as the thread shows them to that guest.
-    pub async fn own_pending_comments(&self, post: i64, guest: &GuestCookie) -> Result<Vec<crate::CommentView>, Error> {
-        let key = self.keys().hashing.hash(&guest.id);
-        let settings = self.settings().await;
-        let max_depth = settings.comment_policy.max_depth;
-        let avatars = self.avatars(&settings);
-        Ok(self
-            .store()
-            .guest_comments(PostId(post), &key)
-            .await?
-            .iter()
-            .filter(|c| matches!(c.status, CommentStatus::Pending | CommentStatus::Spam))
-            .map(|c| crate::reading::comment_view(c, quire_core::UserId(0), max_depth, &avatars))
-            .collect())
     }
 }
 

@@ -90,6 +90,31 @@ impl FormToken {
     }
 }
 
+/// What the edit and delete forms of a guest's own comment carry, besides the cookie: for which
+/// comment and which browser they were served, so another site cannot make the browser send them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EditToken {
+    /// The comment the form changes.
+    pub edit: i64,
+    /// A keyed tag of the guest id the form was served to (never the id itself).
+    pub guest: String,
+    /// Unix seconds when the form was served.
+    pub issued: i64,
+}
+
+impl EditToken {
+    /// A token for changing `comment`, served to the browser tagged `guest` at `now`.
+    pub fn issue(signer: &Signer, comment: i64, guest: &str, now: OffsetDateTime) -> String {
+        let token = EditToken { edit: comment, guest: guest.to_string(), issued: now.unix_timestamp() };
+        signer.sign(&serde_json::to_vec(&token).unwrap_or_default())
+    }
+
+    /// The token's claims, if it is genuine.
+    pub fn read(signer: &Signer, token: &str) -> Option<EditToken> {
+        serde_json::from_slice(&signer.verify(token.trim())?).ok()
+    }
+}
+
 /// What the guest cookie holds: a random id (so a guest sees their own pending comments and may
 /// edit them for a while) and, only with the reader's consent, their name, email and website.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -147,6 +172,16 @@ mod tests {
         let altered = token.replacen('e', "f", 1);
         assert!(altered == token || FormToken::read(&signer, &altered).is_none());
         assert_eq!(FormToken::read(&signer, "garbage"), None);
+    }
+
+    #[test]
+    fn edit_tokens_and_form_tokens_cannot_stand_in_for_each_other() {
+        let signer = Signer::new(random_key());
+        let now = OffsetDateTime::now_utc();
+        let edit = EditToken::issue(&signer, 7, "tag", now);
+        assert_eq!(EditToken::read(&signer, &edit).map(|t| (t.edit, t.guest)), Some((7, "tag".to_string())));
+        assert_eq!(FormToken::read(&signer, &edit), None);
+        assert_eq!(EditToken::read(&signer, &FormToken::issue(&signer, 7, now)), None);
     }
 
     #[test]

@@ -22,9 +22,10 @@ pub const FORM_TOKEN_PLACEHOLDER: &str = "__QUIRE_FORM_TOKEN__";
 /// Longest automatic excerpt, in characters.
 const EXCERPT_CHARS: usize = 300;
 
-/// RFC 3339 text of a time.
+/// RFC 3339 text of a time, to the second: HTML's `datetime` allows at most three fraction digits,
+/// and nobody reads more than seconds.
 pub(crate) fn iso(at: OffsetDateTime) -> String {
-    at.format(&Rfc3339).unwrap_or_default()
+    at.replace_nanosecond(0).unwrap_or(at).format(&Rfc3339).unwrap_or_default()
 }
 
 /// "January 1, 2020".
@@ -258,6 +259,7 @@ pub fn comment_view(c: &Comment, post_author: UserId, max_depth: usize, avatars:
         by_post_author: c.user_id == Some(post_author),
         // Only its writer ever sees a comment marked as spam, and sees it as any held comment.
         pending: matches!(c.status, quire_core::CommentStatus::Pending | quire_core::CommentStatus::Spam),
+        editable: false,
         path: c.path.clone(),
     }
 }

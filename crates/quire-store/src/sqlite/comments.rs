@@ -10,7 +10,7 @@ use super::keys::{enqueue, take_tokens};
 use super::rows::{COMMENT_COLUMNS, CommentRow, convert};
 use super::{SqliteStore, bump_version, placeholders};
 use crate::timestamp::to_db;
-use crate::{CommenterKey, NewComment, StoreError};
+use crate::{CommenterKey, GuestEdit, NewComment, StoreError};
 use time::OffsetDateTime;
 
 impl SqliteStore {
@@ -104,11 +104,16 @@ impl SqliteStore {
         id: CommentId,
         guest_key: &str,
         since: OffsetDateTime,
-        edit: Option<(&str, &str)>,
+        edit: Option<GuestEdit<'_>>,
     ) -> Result<bool, StoreError> {
-        let (set, markdown, html) = match edit {
-            Some((markdown, html)) => ("markdown = ?, html = ?, edited_at = ?", Some(markdown), Some(html)),
-            None => ("status = 'trash', edited_at = ?", None, None),
+        let set = match edit {
+            // A held edit goes back to pending with its reason; otherwise status and reason stay.
+            Some(_) => {
+                "markdown = ?, html = ?, fingerprint = ?, \
+                 status = CASE WHEN ? IS NULL THEN status ELSE 'pending' END, \
+                 held_reason = COALESCE(?, held_reason), edited_at = ?"
+            }
+            None => "status = 'trash', edited_at = ?",
         };
         let sql = format!(
             "UPDATE comments SET {set} WHERE id = ? AND guest_key = ? AND created_at >= ? \
@@ -116,8 +121,13 @@ impl SqliteStore {
         );
         let mut tx = self.begin().await?;
         let mut query = sqlx::query(AssertSqlSafe(sql));
-        if let (Some(markdown), Some(html)) = (markdown, html) {
-            query = query.bind(markdown.to_string()).bind(html.to_string());
+        if let Some(edit) = edit {
+            query = query
+                .bind(edit.markdown.to_string())
+                .bind(edit.html.to_string())
+                .bind(edit.fingerprint.to_string())
+                .bind(edit.held_reason.map(str::to_string))
+                .bind(edit.held_reason.map(str::to_string));
         }
         let result = query
             .bind(to_db(OffsetDateTime::now_utc()))

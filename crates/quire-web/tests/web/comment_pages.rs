@@ -5,7 +5,7 @@ use quire_core::{Page as Slice, PostKind};
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::comments::Reader;
+use crate::support::Reader;
 use crate::support::TestApp;
 
 const PER_PAGE: u64 = 5;

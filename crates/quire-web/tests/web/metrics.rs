@@ -6,8 +6,9 @@ use std::collections::{HashMap, HashSet};
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::comments::{RUTH, Reader, without_fill_delay};
+use crate::comments::RUTH;
 use crate::support::{Options, TestApp};
+use crate::support::{Reader, without_fill_delay};
 
 /// Reads Prometheus's text exposition format strictly enough to catch a malformed line: every
 /// sample must follow its family's `# HELP` and `# TYPE` lines. Answers samples by series.

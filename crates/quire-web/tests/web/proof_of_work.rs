@@ -6,7 +6,8 @@ use quire_app::comments::proof_of_work;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::comments::{RUTH, Reader};
+use crate::comments::RUTH;
+use crate::support::Reader;
 use crate::support::TestApp;
 
 const BITS: u32 = 12;

@@ -14,7 +14,7 @@ use quire_core::{CommentId, CommentStatus};
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::comments::Reader;
+use crate::support::Reader;
 use crate::support::{Page, TestApp};
 
 /// One request the stand-in received.

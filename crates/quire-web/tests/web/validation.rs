@@ -9,7 +9,7 @@ use std::process::Command;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::support::TestApp;
+use crate::support::{Reader, TestApp, without_fill_delay};
 
 /// Each kind of page a reader can reach, with the status it must answer with. The list runs with
 /// `posts_per_page = 1`, so that the home page has a second page and archives paginate.
@@ -60,6 +60,25 @@ async fn every_kind_of_reader_page_is_valid_html5() {
         assert_eq!(page.status, *status, "{path} answered {}", page.status);
         assert!(page.body.len() > 500, "{path} rendered almost nothing: {:?}", page.body);
         std::fs::write(dir.path().join(format!("{index:02}-{name}.html")), &page.body).unwrap();
+    }
+    // What only a commenter sees: their pending comment with Edit and Delete, and those pages.
+    without_fill_delay(&app).await;
+    let ruth = Reader::new(&app);
+    let fields = [("author", "Ruth"), ("email", "ruth@hailsham.example"), ("comment", "Madame was *crying*.")];
+    let sent = ruth.comment(TestApp::ESSAY, &fields).await;
+    let id = sent.header("location").unwrap().rsplit("#comment-").next().unwrap().to_string();
+    let refused_edit =
+        ruth.post(&format!("/comments/{id}/edit"), &[("comment", ""), ("quire_edit_token", "x")], &[]).await;
+    let own_pages = [
+        ("essay-with-own-comment", ruth.get(TestApp::ESSAY).await, StatusCode::OK),
+        ("comment-edit", ruth.get(&format!("/comments/{id}/edit")).await, StatusCode::OK),
+        ("comment-edit-refused", refused_edit, StatusCode::BAD_REQUEST),
+        ("comment-delete", ruth.get(&format!("/comments/{id}/delete")).await, StatusCode::OK),
+        ("comment-edit-elsewhere", app.get(&format!("/comments/{id}/edit")).await, StatusCode::FORBIDDEN),
+    ];
+    for (name, page, status) in own_pages {
+        assert_eq!(page.status, status, "{name}: {}", page.body);
+        std::fs::write(dir.path().join(format!("own-{name}.html")), &page.body).unwrap();
     }
 
     // One JVM for all pages: the checker walks the directory. Without --show-warnings it reports

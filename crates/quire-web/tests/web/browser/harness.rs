@@ -23,6 +23,9 @@ pub struct BrowserOptions {
     /// Let navigation return at `DOMContentLoaded` instead of waiting for the load event (and so
     /// for every image), as WebDriver's `"eager"` page load strategy does.
     pub return_at_dom_content_loaded: bool,
+    /// Turn JavaScript off in pages (Blink's `scriptEnabled=false`), to test the plain-HTML paths;
+    /// WebDriver's own commands still work.
+    pub javascript_disabled: bool,
 }
 
 /// A headless Chromium with a fresh profile, driven through a `chromedriver` child process that
@@ -124,6 +127,9 @@ impl Browser {
         .map(str::to_string)
         .collect();
         args.push(format!("--user-data-dir={}", profile.path().display()));
+        if options.javascript_disabled {
+            args.push("--blink-settings=scriptEnabled=false".into());
+        }
         let mut capabilities = json!({
             "goog:chromeOptions": { "binary": chromium, "args": args },
         });

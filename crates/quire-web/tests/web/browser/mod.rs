@@ -1,5 +1,6 @@
 //! Tests in a real browser: the harness, and the checks only layout and CSS can answer.
 
+mod comments;
 pub mod harness;
 mod proof_of_work;
 mod theme;

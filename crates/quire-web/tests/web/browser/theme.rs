@@ -214,7 +214,7 @@ struct Placed {
 
 #[tokio::test]
 async fn images_do_not_shift_the_layout_as_they_load() {
-    let options = BrowserOptions { return_at_dom_content_loaded: true };
+    let options = BrowserOptions { return_at_dom_content_loaded: true, ..Default::default() };
     let Some(browser) = Browser::launch_with(options).await else { return };
     let app = TestApp::with_demo().await;
     // Hold every image request, so the page is measured exactly as it is before any image arrives.
