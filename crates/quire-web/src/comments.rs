@@ -332,3 +332,41 @@ async fn rerender(
     let meta = seo::for_post(&site, &page);
     state.theme.render("post.html", json!({ "site": site, "meta": meta, "page": page, "request_path": path })).ok()
 }
+
+/// The form behind a remembered guest's "Log out".
+#[derive(Debug, Deserialize)]
+pub struct ForgetFields {
+    /// Where to go afterwards: a path on this site.
+    #[serde(default)]
+    redirect_to: String,
+}
+
+/// `POST /comments/forget`: this browser forgets the guest (the cookie is cleared); their
+/// comments stay as they are.
+pub async fn forget(
+    State(state): State<WebState>,
+    headers: HeaderMap,
+    form: Result<Form<ForgetFields>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    if cross_site(&state, &headers) {
+        return plain(StatusCode::FORBIDDEN, "This form was sent from another site and was refused.");
+    }
+    let target = form.map(|Form(f)| f.redirect_to).unwrap_or_default();
+    // Only a path on this site: never `//elsewhere` or a full URL (an open redirect).
+    let target = if target.starts_with('/') && !target.starts_with("//") && !target.contains('\\') {
+        target
+    } else {
+        "/".to_string()
+    };
+    let location = HeaderValue::from_str(&target).unwrap_or(HeaderValue::from_static("/"));
+    let clear = HeaderValue::from_static("quire_guest=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax");
+    (
+        StatusCode::SEE_OTHER,
+        [
+            (header::LOCATION, location),
+            (header::SET_COOKIE, clear),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
+    )
+        .into_response()
+}

@@ -61,6 +61,7 @@ pub fn router(state: WebState) -> Router {
         .route("/avatars/{file}", get(pages::avatar))
         .route("/comments", axum::routing::post(comments::create))
         .route("/wp-comments-post.php", axum::routing::post(comments::create))
+        .route("/comments/forget", axum::routing::post(comments::forget))
         .route("/comments/{id}/edit", get(own_comments::edit_page).post(own_comments::edit))
         .route("/comments/{id}/delete", get(own_comments::delete_page).post(own_comments::delete));
     // Off by default (DESIGN.md §3): without the route, /metrics is an ordinary missing page.

@@ -207,3 +207,32 @@ async fn links_in_comments_are_marked_nofollow_ugc() {
     let own = ruth.get(TestApp::ESSAY).await;
     assert_eq!(own.attrs("a[href='https://ruth.example/notes']", "rel"), vec!["nofollow ugc noopener".to_string()]);
 }
+
+#[tokio::test]
+async fn a_remembered_guest_can_log_out_and_is_forgotten_by_this_browser() {
+    let app = TestApp::with_demo().await;
+    without_fill_delay(&app).await;
+    let ruth = Reader::new(&app);
+    ruth.comment(TestApp::ESSAY, &[RUTH, &[("wp-comment-cookies-consent", "yes")]].concat()).await;
+    let page = ruth.get(TestApp::KLARA).await;
+    assert_eq!(page.texts(".logged-in-as button[form=forget-guest]"), ["Log out"]);
+    let back = page.attrs("#forget-guest input[name=redirect_to]", "value").pop().unwrap();
+
+    let cross = ruth.post("/comments/forget", &[("redirect_to", &back)], &[("origin", "https://evil.example")]).await;
+    assert_eq!(cross.status, StatusCode::FORBIDDEN);
+    assert!(
+        ruth.get(TestApp::KLARA).await.texts(".logged-in-as")[0].contains("You are commenting as Ruth"),
+        "a cross-site POST changes nothing"
+    );
+
+    let out = ruth.post("/comments/forget", &[("redirect_to", &back)], &[]).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    assert_eq!(out.header("location").as_deref(), Some(back.as_str()));
+    assert!(out.header("set-cookie").unwrap().contains("Max-Age=0"));
+    let after = ruth.get(TestApp::KLARA).await;
+    assert!(after.texts(".logged-in-as").is_empty() && !after.body.contains("awaiting moderation"));
+    assert!(app.get(TestApp::ESSAY).await.status.is_success());
+
+    let elsewhere = Reader::new(&app).post("/comments/forget", &[("redirect_to", "//evil.example/")], &[]).await;
+    assert_eq!(elsewhere.header("location").as_deref(), Some("/"), "no open redirect");
+}

@@ -301,7 +301,18 @@ fn start_driver(path: &Path) -> (Child, u16) {
 }
 
 async fn connect(port: u16, capabilities: Capabilities) -> Result<Client, String> {
-    let mut builder = ClientBuilder::rustls().map_err(|e| format!("TLS set-up: {e}"))?;
-    builder.capabilities(capabilities);
-    builder.connect(&format!("http://127.0.0.1:{port}")).await.map_err(|e| e.to_string())
+    // On a loaded machine chromedriver may accept the port before it answers; try a few times.
+    let mut last = String::new();
+    for attempt in 0..4 {
+        if attempt > 0 {
+            tokio::time::sleep(Duration::from_millis(500 * attempt)).await;
+        }
+        let mut builder = ClientBuilder::rustls().map_err(|e| format!("TLS set-up: {e}"))?;
+        builder.capabilities(capabilities.clone());
+        match builder.connect(&format!("http://127.0.0.1:{port}")).await {
+            Ok(client) => return Ok(client),
+            Err(e) => last = e.to_string(),
+        }
+    }
+    Err(last)
 }
