@@ -115,12 +115,14 @@ impl PgStore {
         let count_sql = format!("SELECT COUNT(*) FROM posts p WHERE p.search @@ {tsq} AND {visible}");
         let (total,): (i64,) =
             bind_all(sqlx::query_as(AssertSqlSafe(count_sql)).bind(now), &q.values).fetch_one(&self.pool).await?;
+        // ts_headline drops whatever looks like an HTML tag, and the body is plain text in which
+        // `<b>` is something the writer wrote: '<' travels as \u{1} and comes back below.
         // Weights are {D, C, B, A}: a title hit (A) counts five times a body hit (B), as bm25(5, 1)
         // does on SQLite. Headlines are made only for the page of hits, after the LIMIT.
         let n = q.values.len() + 2;
         let (limit, offset, options) = (n, n + 1, n + 2);
         let sql = format!(
-            "SELECT {POST_COLUMNS}, ts_headline('quire', p.text, {tsq}, ${options}) AS snippet FROM ( \
+            "SELECT {POST_COLUMNS}, ts_headline('quire', replace(p.text, '<', chr(1)), {tsq}, ${options}) AS snippet FROM ( \
                  SELECT p.id, ts_rank('{{0, 0, 0.2, 1.0}}', p.search, {tsq}) AS rank FROM posts p \
                  WHERE p.search @@ {tsq} AND {visible} \
                  ORDER BY rank DESC, p.published_at DESC, p.id DESC LIMIT ${limit} OFFSET ${offset} \
@@ -137,7 +139,7 @@ impl PgStore {
             .into_iter()
             .map(|r| {
                 let post: quire_core::Post = r.post.try_into()?;
-                let snippet = ellipsize(r.snippet, &post.text);
+                let snippet = ellipsize(r.snippet.replace('\u{1}', "<"), &post.text);
                 Ok(SearchHit { post, snippet })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;

@@ -18,6 +18,7 @@ on_both_backends!(
     media_are_found_by_id_and_key,
     search_ranks_title_matches_and_understands_phrases_and_exclusions,
     search_folds_accents_keeps_short_words_and_pages_its_hits,
+    search_sees_the_words_inside_addresses_and_tag_like_text,
 );
 
 async fn duplicate_slugs_and_emails_are_conflicts_not_failures(f: &Fixture) {
@@ -300,6 +301,19 @@ async fn search_folds_accents_keeps_short_words_and_pages_its_hits(f: &Fixture) 
     assert!(snippet.contains("\u{2}needle\u{3}"), "{snippet:?}");
     assert!(snippet.starts_with('…') && snippet.ends_with('…'), "a cut snippet says so: {snippet:?}");
     assert!(snippet.split_whitespace().count() <= 30, "a snippet is short: {snippet:?}");
+}
+
+async fn search_sees_the_words_inside_addresses_and_tag_like_text(f: &Fixture) {
+    let user = writer(&f.store).await;
+    let now = OffsetDateTime::now_utc() - Duration::hours(1);
+    let body = "Mail kathy@hailsham.example or see www.norfolk.example/lost-corner; write <b>zebra</b> in code.";
+    f.store.create_post(&post(user.id, "p", "Addresses", body, now)).await.unwrap();
+    for word in ["hailsham", "norfolk", "lost", "corner", "zebra", "\"lost corner\"", "b"] {
+        assert_eq!(search_slugs(f, word).await, ["p"], "{word}");
+    }
+    let hit = f.store.search(&SearchQuery::parse("zebra"), OffsetDateTime::now_utc(), Page::new(1, 1)).await.unwrap();
+    let snippet = &hit.items[0].snippet;
+    assert!(snippet.contains("<b>\u{2}zebra\u{3}</b>"), "the writer's text is kept as written: {snippet:?}");
 }
 
 async fn search_slugs(f: &Fixture, q: &str) -> Vec<String> {
