@@ -118,12 +118,15 @@ impl PgStore {
         // ts_headline drops whatever looks like an HTML tag, and the body is plain text in which
         // `<b>` is something the writer wrote: '<' travels as \u{1} and comes back below.
         // Weights are {D, C, B, A}: a title hit (A) counts five times a body hit (B), as bm25(5, 1)
-        // does on SQLite. Headlines are made only for the page of hits, after the LIMIT.
+        // does on SQLite; normalisation 1 divides by 1 + log(length), so that, as with bm25, a
+        // word matters more in a short post than in a long one. Ties and near-ties may still
+        // order differently from bm25 (which also weighs rare words up); the hits are the same.
+        // Headlines are made only for the page of hits, after the LIMIT.
         let n = q.values.len() + 2;
         let (limit, offset, options) = (n, n + 1, n + 2);
         let sql = format!(
             "SELECT {POST_COLUMNS}, ts_headline('quire', replace(p.text, '<', chr(1)), {tsq}, ${options}) AS snippet FROM ( \
-                 SELECT p.id, ts_rank('{{0, 0, 0.2, 1.0}}', p.search, {tsq}) AS rank FROM posts p \
+                 SELECT p.id, ts_rank('{{0, 0, 0.2, 1.0}}', p.search, {tsq}, 1) AS rank FROM posts p \
                  WHERE p.search @@ {tsq} AND {visible} \
                  ORDER BY rank DESC, p.published_at DESC, p.id DESC LIMIT ${limit} OFFSET ${offset} \
              ) hits JOIN posts p ON p.id = hits.id \

@@ -19,6 +19,7 @@ on_both_backends!(
     search_ranks_title_matches_and_understands_phrases_and_exclusions,
     search_folds_accents_keeps_short_words_and_pages_its_hits,
     search_sees_the_words_inside_addresses_and_tag_like_text,
+    search_ranks_a_short_post_about_a_word_above_a_long_one_that_mentions_it,
 );
 
 async fn duplicate_slugs_and_emails_are_conflicts_not_failures(f: &Fixture) {
@@ -314,6 +315,18 @@ async fn search_sees_the_words_inside_addresses_and_tag_like_text(f: &Fixture) {
     let hit = f.store.search(&SearchQuery::parse("zebra"), OffsetDateTime::now_utc(), Page::new(1, 1)).await.unwrap();
     let snippet = &hit.items[0].snippet;
     assert!(snippet.contains("<b>\u{2}zebra\u{3}</b>"), "the writer's text is kept as written: {snippet:?}");
+}
+
+async fn search_ranks_a_short_post_about_a_word_above_a_long_one_that_mentions_it(f: &Fixture) {
+    let user = writer(&f.store).await;
+    let now = OffsetDateTime::now_utc() - Duration::hours(1);
+    let long = format!("{} quokka {} quokka {}", "sand ".repeat(150), "sea ".repeat(150), "sky ".repeat(100));
+    f.store.create_post(&post(user.id, "long", "Travels", &long, now)).await.unwrap();
+    f.store
+        .create_post(&post(user.id, "short", "Notes", "a quokka smiled at me", now - Duration::days(1)))
+        .await
+        .unwrap();
+    assert_eq!(search_slugs(f, "quokka").await, ["short", "long"]);
 }
 
 async fn search_slugs(f: &Fixture, q: &str) -> Vec<String> {
