@@ -20,6 +20,7 @@ on_both_backends!(
     search_folds_accents_keeps_short_words_and_pages_its_hits,
     search_sees_the_words_inside_addresses_and_tag_like_text,
     search_ranks_a_short_post_about_a_word_above_a_long_one_that_mentions_it,
+    search_answers_any_input_without_failing,
 );
 
 async fn duplicate_slugs_and_emails_are_conflicts_not_failures(f: &Fixture) {
@@ -327,6 +328,49 @@ async fn search_ranks_a_short_post_about_a_word_above_a_long_one_that_mentions_i
         .await
         .unwrap();
     assert_eq!(search_slugs(f, "quokka").await, ["short", "long"]);
+}
+
+async fn search_answers_any_input_without_failing(f: &Fixture) {
+    let user = writer(&f.store).await;
+    let body = "½ cup of tea, naïve café, ǅemal, 東京 station, 3.14 and x:y";
+    f.store
+        .create_post(&post(user.id, "odd", "Odd", body, OffsetDateTime::now_utc() - Duration::hours(1)))
+        .await
+        .unwrap();
+    let odd = [
+        "½*",
+        "a½b*",
+        "'*",
+        "ǅ",
+        "x:y*",
+        "\\",
+        "😀",
+        "東京",
+        "東*",
+        "\"\"",
+        "*",
+        "-",
+        "--x",
+        "\"a",
+        "a\"b\"c",
+        "':* & !",
+        "ts_rank(",
+        "$1",
+        "'; DROP TABLE posts; --",
+        "naïve",
+        "3.14",
+        "NOT",
+        "AND OR",
+        "%_",
+    ];
+    for q in odd {
+        let found = f.store.search(&SearchQuery::parse(q), OffsetDateTime::now_utc(), Page::new(1, 10)).await;
+        assert!(found.is_ok(), "{q:?}: {found:?}");
+    }
+    assert_eq!(search_slugs(f, "naive").await, ["odd"]);
+    assert_eq!(search_slugs(f, "東京").await, ["odd"]);
+    assert_eq!(search_slugs(f, "\"3 14\"").await, ["odd"]);
+    assert!(f.store.post_by_slug(PostKind::Post, "odd").await.unwrap().is_some());
 }
 
 async fn search_slugs(f: &Fixture, q: &str) -> Vec<String> {
