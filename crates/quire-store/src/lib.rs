@@ -1,14 +1,18 @@
 //! Persistence for Quire: one [`Store`] API speaking the domain, over SQLite (embedded default)
-//! and, later, PostgreSQL. SQL never leaves this crate; every write that changes what readers see
-//! bumps the content version in the same transaction.
+//! and PostgreSQL (several instances over one database). SQL never leaves this crate; every write
+//! that changes what readers see bumps the content version in the same transaction.
 
 mod error;
 mod model;
+mod postgres;
 mod sqlite;
+#[cfg(any(test, feature = "test-support"))]
+pub mod testing;
 mod timestamp;
 
 pub use error::StoreError;
 pub use model::*;
+pub use postgres::{PgStore, VERSION_CHANNEL, VersionListener};
 pub use sqlite::SqliteStore;
 
 use quire_core::{
@@ -20,6 +24,8 @@ use quire_core::{
 pub enum Store {
     /// An embedded SQLite file.
     Sqlite(SqliteStore),
+    /// A PostgreSQL database, possibly shared by several instances.
+    Postgres(PgStore),
 }
 
 /// Forwards a call to whichever backend the store holds.
@@ -27,18 +33,36 @@ macro_rules! dispatch {
     ($self:ident, $s:ident => $call:expr) => {
         match $self {
             Store::Sqlite($s) => $call,
+            Store::Postgres($s) => $call,
         }
     };
 }
 
 impl Store {
-    /// Opens the database named by `url` (`sqlite://path` or a bare path), creating a SQLite file
-    /// when missing. Does not migrate.
+    /// Opens the database named by `url`: `postgres://…` (or `postgresql://…`), else `sqlite://path`
+    /// or a bare path, creating a SQLite file when missing. Does not migrate.
     pub async fn connect(url: &str) -> Result<Store, StoreError> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            return Err(StoreError::Unsupported("PostgreSQL support is not built yet; use a sqlite:// URL".into()));
+            return Ok(Store::Postgres(PgStore::connect(url).await?));
         }
         Ok(Store::Sqlite(SqliteStore::connect(url).await?))
+    }
+
+    /// Which backend this is, for logs and diagnostics: `sqlite` or `postgres`.
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Store::Sqlite(_) => "sqlite",
+            Store::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Subscribes to content-version bumps committed by any instance over the same database.
+    /// `None` on SQLite: one process owns the file, and it knows its own writes.
+    pub async fn listen_versions(&self) -> Result<Option<VersionListener>, StoreError> {
+        match self {
+            Store::Sqlite(_) => Ok(None),
+            Store::Postgres(s) => Ok(Some(s.listen_versions().await?)),
+        }
     }
 
     /// Brings the schema up to date; refuses a database migrated by a newer Quire.

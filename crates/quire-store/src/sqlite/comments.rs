@@ -79,11 +79,12 @@ impl SqliteStore {
     }
 
     pub(crate) async fn has_approved_comment(&self, by: &CommenterKey) -> Result<bool, StoreError> {
-        let (column, value) = match by {
-            CommenterKey::Guest(key) => ("guest_key", key.as_str()),
-            CommenterKey::Email(email) => ("author_email", email.as_str()),
+        // Addresses match whatever their case, as the comments_email index (NOCASE) expects.
+        let (condition, value) = match by {
+            CommenterKey::Guest(key) => ("guest_key = ?", key.as_str()),
+            CommenterKey::Email(email) => ("author_email = ? COLLATE NOCASE", email.as_str()),
         };
-        let sql = format!("SELECT EXISTS (SELECT 1 FROM comments WHERE {column} = ? AND status = 'approved')");
+        let sql = format!("SELECT EXISTS (SELECT 1 FROM comments WHERE {condition} AND status = 'approved')");
         let (found,): (bool,) = sqlx::query_as(AssertSqlSafe(sql)).bind(value).fetch_one(&self.read).await?;
         Ok(found)
     }

@@ -33,12 +33,12 @@ impl SqliteStore {
         // The single writer connection makes this claim atomic (BEGIN IMMEDIATE semantics).
         let mut tx = self.begin().await?;
         let rows: Vec<(i64, String, String, i64)> = sqlx::query_as(
-            "SELECT id, kind, payload, attempts FROM jobs WHERE done_at IS NULL AND run_at <= ? \
-             AND (locked_until IS NULL OR locked_until < ?) AND kind LIKE ? ORDER BY run_at, id LIMIT ?",
+            "SELECT id, kind, payload, attempts FROM jobs WHERE done_at IS NULL AND run_at <= ?1 \
+             AND (locked_until IS NULL OR locked_until < ?1) AND substr(kind, 1, length(?2)) = ?2 \
+             ORDER BY run_at, id LIMIT ?3",
         )
         .bind(to_db(now))
-        .bind(to_db(now))
-        .bind(format!("{kinds_prefix}%"))
+        .bind(kinds_prefix)
         .bind(limit)
         .fetch_all(&mut *tx)
         .await?;

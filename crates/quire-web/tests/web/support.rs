@@ -1,5 +1,7 @@
 //! `TestApp`: a real Quire on a random loopback port with its own data directory and database,
-//! talked to over HTTP like a browser would.
+//! talked to over HTTP like a browser would. The database is a SQLite file in the data directory,
+//! or, with `QUIRE_TEST_DATABASE=postgres`, a fresh PostgreSQL database per `TestApp` on the server
+//! named by `QUIRE_TEST_PG_URL` (dropped when the test ends).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -20,6 +22,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// The data directory, removed when the test ends.
     _dir: tempfile::TempDir,
+    /// The PostgreSQL database, when the suite runs on PostgreSQL; dropped when the test ends.
+    _database: Option<quire_store::testing::TestDatabase>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
@@ -107,6 +111,15 @@ impl TestApp {
             }
             std::fs::write(&full, content).unwrap_or_else(|e| panic!("write {}: {e}", full.display()));
         }
+        let database = match std::env::var("QUIRE_TEST_DATABASE").as_deref() {
+            Ok("postgres") => Some(
+                quire_store::testing::TestDatabase::try_create()
+                    .await
+                    .unwrap_or_else(|why| panic!("QUIRE_TEST_DATABASE=postgres, but {why}")),
+            ),
+            Ok("sqlite") | Err(_) => None,
+            Ok(other) => panic!("QUIRE_TEST_DATABASE must be sqlite or postgres, not {other:?}"),
+        };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("bind: {e}"));
         let addr: SocketAddr = listener.local_addr().unwrap_or_else(|e| panic!("addr: {e}"));
         let config = Config {
@@ -115,6 +128,7 @@ impl TestApp {
             demo: !options.no_demo,
             site_url: Some(format!("http://{addr}")),
             metrics: options.metrics,
+            database_url: database.as_ref().map(|db| db.url.clone()),
             ..Config::default()
         };
         let app = App::open(config).await.unwrap_or_else(|e| panic!("open: {e}"));
@@ -132,7 +146,15 @@ impl TestApp {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap_or_else(|e| panic!("client: {e}"));
-        TestApp { app, base: format!("http://{addr}"), client, _dir: dir, stop: Some(stop), server: Some(server) }
+        TestApp {
+            app,
+            base: format!("http://{addr}"),
+            client,
+            _dir: dir,
+            _database: database,
+            stop: Some(stop),
+            server: Some(server),
+        }
     }
 
     /// GET a path.
