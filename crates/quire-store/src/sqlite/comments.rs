@@ -1,10 +1,7 @@
 //! Comments on SQLite: placement in threads by materialised path, approved threads, counts.
 
 use quire_core::{Comment, CommentId, Page, Paged, Post, PostId, ThreadPath};
-
-/// Characters of a thread root's path (one zero-padded id).
-const ROOT_LEN: usize = ThreadPath::SEGMENT_LEN;
-use sqlx::AssertSqlSafe;
+use sqlx::{AssertSqlSafe, Sqlite, Transaction};
 
 use super::keys::{enqueue, take_tokens};
 use super::rows::{COMMENT_COLUMNS, CommentRow, convert};
@@ -13,53 +10,12 @@ use crate::timestamp::to_db;
 use crate::{CommenterKey, GuestEdit, NewComment, StoreError};
 use time::OffsetDateTime;
 
+/// Characters of a thread root's path (one zero-padded id).
+const ROOT_LEN: usize = ThreadPath::SEGMENT_LEN;
+
 impl SqliteStore {
     pub(crate) async fn create_comment(&self, comment: &NewComment) -> Result<CommentId, StoreError> {
-        let mut tx = self.begin().await?;
-        take_tokens(&mut tx, &comment.rate_limits, OffsetDateTime::now_utc()).await?;
-        let parent = match comment.parent_id {
-            Some(parent_id) => {
-                let row: Option<(String,)> = sqlx::query_as("SELECT path FROM comments WHERE id = ? AND post_id = ?")
-                    .bind(parent_id.0)
-                    .bind(comment.post_id.0)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                let (path,) = row.ok_or_else(|| StoreError::NotFound(format!("comment {parent_id} on this post")))?;
-                // Replies beyond the deepest allowed level attach to the deepest allowed ancestor.
-                let deepest_parent = comment.max_depth.saturating_sub(2);
-                Some(ThreadPath(path).truncated_to_depth(deepest_parent))
-            }
-            None => None,
-        };
-        let parent_id = parent.as_ref().and_then(ThreadPath::last_id);
-        let (id,): (i64,) = sqlx::query_as(
-            "INSERT INTO comments (post_id, parent_id, path, author_name, author_email, author_url, user_id, \
-             markdown, html, status, created_at, guest_key, fingerprint, ip_hash, user_agent, held_reason) \
-             VALUES (?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(comment.post_id.0)
-        .bind(parent_id.map(|p| p.0))
-        .bind(&comment.author_name)
-        .bind(&comment.author_email)
-        .bind(&comment.author_url)
-        .bind(comment.user_id.map(|u| u.0))
-        .bind(&comment.markdown)
-        .bind(&comment.html)
-        .bind(comment.status.as_str())
-        .bind(to_db(comment.created_at))
-        .bind(&comment.guest_key)
-        .bind(&comment.fingerprint)
-        .bind(&comment.ip_hash)
-        .bind(&comment.user_agent)
-        .bind(&comment.held_reason)
-        .fetch_one(&mut *tx)
-        .await?;
-        let path = ThreadPath::child_of(parent.as_ref(), CommentId(id));
-        sqlx::query("UPDATE comments SET path = ? WHERE id = ?").bind(&path.0).bind(id).execute(&mut *tx).await?;
-        enqueue(&mut tx, &comment.jobs).await?;
-        bump_version(&mut tx).await?;
-        tx.commit().await?;
-        Ok(CommentId(id))
+        self.comments.create(comment.clone()).await
     }
 
     pub(crate) async fn comment(&self, id: CommentId) -> Result<Option<Comment>, StoreError> {
@@ -226,4 +182,54 @@ impl SqliteStore {
         let rows = query.fetch_all(&self.read).await?;
         Ok(rows.into_iter().map(|(p, n)| (PostId(p), u64::try_from(n).unwrap_or(0))).collect())
     }
+}
+
+/// Places and inserts one comment inside the caller's transaction: its rate-limit tokens first,
+/// then the row, its thread path and its jobs. The caller commits (and bumps the version).
+pub(super) async fn insert_comment(
+    tx: &mut Transaction<'static, Sqlite>,
+    comment: &NewComment,
+) -> Result<CommentId, StoreError> {
+    take_tokens(tx, &comment.rate_limits, OffsetDateTime::now_utc()).await?;
+    let parent = match comment.parent_id {
+        Some(parent_id) => {
+            let row: Option<(String,)> = sqlx::query_as("SELECT path FROM comments WHERE id = ? AND post_id = ?")
+                .bind(parent_id.0)
+                .bind(comment.post_id.0)
+                .fetch_optional(&mut **tx)
+                .await?;
+            let (path,) = row.ok_or_else(|| StoreError::NotFound(format!("comment {parent_id} on this post")))?;
+            // Replies beyond the deepest allowed level attach to the deepest allowed ancestor.
+            let deepest_parent = comment.max_depth.saturating_sub(2);
+            Some(ThreadPath(path).truncated_to_depth(deepest_parent))
+        }
+        None => None,
+    };
+    let parent_id = parent.as_ref().and_then(ThreadPath::last_id);
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO comments (post_id, parent_id, path, author_name, author_email, author_url, user_id, \
+             markdown, html, status, created_at, guest_key, fingerprint, ip_hash, user_agent, held_reason) \
+             VALUES (?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(comment.post_id.0)
+    .bind(parent_id.map(|p| p.0))
+    .bind(&comment.author_name)
+    .bind(&comment.author_email)
+    .bind(&comment.author_url)
+    .bind(comment.user_id.map(|u| u.0))
+    .bind(&comment.markdown)
+    .bind(&comment.html)
+    .bind(comment.status.as_str())
+    .bind(to_db(comment.created_at))
+    .bind(&comment.guest_key)
+    .bind(&comment.fingerprint)
+    .bind(&comment.ip_hash)
+    .bind(&comment.user_agent)
+    .bind(&comment.held_reason)
+    .fetch_one(&mut **tx)
+    .await?;
+    let path = ThreadPath::child_of(parent.as_ref(), CommentId(id));
+    sqlx::query("UPDATE comments SET path = ? WHERE id = ?").bind(&path.0).bind(id).execute(&mut **tx).await?;
+    enqueue(tx, &comment.jobs).await?;
+    Ok(CommentId(id))
 }

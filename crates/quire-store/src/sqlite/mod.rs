@@ -2,6 +2,7 @@
 //! survives a crash. Writes go through a single-connection pool (SQLite has one writer anyway),
 //! which avoids busy errors from transactions racing to upgrade their locks; reads use a pool.
 
+mod batch;
 mod comments;
 mod keys;
 mod media;
@@ -26,6 +27,7 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite")
 pub struct SqliteStore {
     read: SqlitePool,
     write: SqlitePool,
+    comments: batch::CommentWriter,
 }
 
 impl SqliteStore {
@@ -58,7 +60,8 @@ impl SqliteStore {
             .connect_with(options.read_only(false))
             .await
             .map_err(|e| StoreError::Setup(format!("cannot open {path}: {e}")))?;
-        Ok(SqliteStore { read, write })
+        let comments = batch::CommentWriter::start(write.clone());
+        Ok(SqliteStore { read, write, comments })
     }
 
     pub(crate) async fn migrate(&self) -> Result<(), StoreError> {

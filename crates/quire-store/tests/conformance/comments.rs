@@ -16,6 +16,7 @@ on_both_backends!(
     earlier_approved_comments_are_found_by_email_whatever_its_case,
     feeds_and_counts_show_only_approved_comments_on_public_posts,
     thread_pages_hold_whole_threads_and_count_top_level_comments,
+    simultaneous_comments_are_each_stored_or_refused_on_their_own,
     an_approved_comment_whose_edit_is_held_goes_back_to_pending_and_deleting_trashes_it,
 );
 
@@ -248,4 +249,43 @@ async fn an_approved_comment_whose_edit_is_held_goes_back_to_pending_and_deletin
     assert!(f.store.edit_guest_comment(cid, "guest-a", since, None).await.unwrap());
     assert_eq!(f.store.comment(cid).await.unwrap().unwrap().status, CommentStatus::Trash);
     assert!(!f.store.edit_guest_comment(cid, "guest-a", since, Some(plain)).await.unwrap(), "a deleted one stays so");
+}
+
+async fn simultaneous_comments_are_each_stored_or_refused_on_their_own(f: &Fixture) {
+    // Comments arriving together may share one commit (SQLite's group commit); a refused one must
+    // still leave no trace, and every other one must be stored with its own id and jobs.
+    let user = writer(&f.store).await;
+    let id = f.store.create_post(&post(user.id, "p", "P", "x", OffsetDateTime::now_utc())).await.unwrap();
+    let root = f.store.create_comment(&comment(id, None, "Root")).await.unwrap();
+    let version = f.store.content_version().await.unwrap();
+    let mut tasks = Vec::new();
+    for n in 0..40 {
+        let store = f.store.clone();
+        // Every fifth replies to a comment that does not exist.
+        let parent = if n % 5 == 0 { Some(quire_core::CommentId(999_999)) } else { Some(root) };
+        let new = NewComment {
+            jobs: vec![quire_store::NewJob {
+                kind: "test.batch".into(),
+                payload: serde_json::json!({ "n": n }),
+                run_at: OffsetDateTime::now_utc(),
+            }],
+            ..comment(id, parent, &format!("Guest {n}"))
+        };
+        tasks.push(tokio::spawn(async move { (n, store.create_comment(&new).await) }));
+    }
+    let mut ids = std::collections::HashSet::new();
+    for task in tasks {
+        match task.await.unwrap() {
+            (n, Ok(cid)) if n % 5 != 0 => assert!(ids.insert(cid), "ids are distinct"),
+            (n, Err(StoreError::NotFound(_))) if n % 5 == 0 => {}
+            (n, other) => panic!("comment {n}: unexpected {other:?}"),
+        }
+    }
+    assert_eq!(ids.len(), 32);
+    let thread = f.store.approved_comments(id).await.unwrap();
+    assert_eq!(thread.len(), 33, "the root and the 32 good replies, nothing of the refused");
+    assert!(thread.iter().all(|c| c.author_name == "Root" || c.parent_id == Some(root)));
+    let jobs = f.store.claim_jobs("w", "test.batch", 100, 60).await.unwrap();
+    assert_eq!(jobs.len(), 32, "the refused comments' jobs were rolled back with them");
+    assert!(f.store.content_version().await.unwrap() > version);
 }
