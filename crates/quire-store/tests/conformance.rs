@@ -486,6 +486,6 @@ async fn failure_buckets_are_read_without_spending_spent_without_refusing_and_re
     let wait = f.store.rate_limit_wait(&limits, now).await.unwrap().unwrap();
     assert!((1..=30).contains(&wait), "{wait}");
     assert_eq!(f.store.rate_limit_wait(&limits, now + Duration::seconds(31)).await.unwrap(), None, "refilled");
-    f.store.reset_buckets(&[limit.key.clone()]).await.unwrap();
+    f.store.reset_buckets(std::slice::from_ref(&limit.key)).await.unwrap();
     assert_eq!(f.store.rate_limit_wait(&limits, now).await.unwrap(), None);
 }
