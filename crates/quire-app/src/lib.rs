@@ -1,6 +1,7 @@
 //! Quire's use cases, shared by the web server, the CLI and background jobs: opening a site,
-//! reading it (view models for pages and feeds), publishing, users, and the demo site.
+//! reading it (view models for pages and feeds), publishing, users and their sign-in, and the demo site.
 
+pub mod accounts;
 pub mod comments;
 pub mod config;
 pub mod demo;
@@ -36,6 +37,8 @@ struct Inner {
     settings: RwLock<Arc<SiteSettings>>,
     version: AtomicU64,
     keys: comments::Keys,
+    /// Opens `/admin/setup` while the site has no account; never stored.
+    setup_token: String,
 }
 
 impl App {
@@ -46,6 +49,7 @@ impl App {
         let store = Store::connect(&config.database_url()).await?;
         store.migrate().await?;
         let app = App::from_parts(config, store).await?;
+        app.sweep_sessions().await?;
         if app.config().demo && app.store().is_empty().await? {
             demo::load(&app).await?;
             app.refresh().await?;
@@ -65,6 +69,7 @@ impl App {
                 settings: RwLock::new(Arc::new(settings)),
                 version: AtomicU64::new(version),
                 keys,
+                setup_token: accounts::setup::new_setup_token(),
             }),
         })
     }
@@ -82,6 +87,10 @@ impl App {
     /// The site's signing keys.
     pub fn keys(&self) -> &comments::Keys {
         &self.inner.keys
+    }
+
+    fn inner_setup_token(&self) -> &str {
+        &self.inner.setup_token
     }
 
     /// The current site settings.

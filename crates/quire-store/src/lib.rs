@@ -93,8 +93,14 @@ impl Store {
         dispatch!(self, s => s.count_users().await)
     }
 
-    /// Creates the site's first account, atomically: `None` (and nothing written) when any account
-    /// exists already, so a set-up page raced twice makes one admin.
+    /// Number of staff accounts that can sign in with a password.
+    pub async fn count_users_with_password(&self) -> Result<u64, StoreError> {
+        dispatch!(self, s => s.count_users_with_password().await)
+    }
+
+    /// Creates the site's first account that can sign in, atomically: `None` (and nothing written)
+    /// when an account with a password exists already, so a set-up page raced twice makes one admin.
+    /// Accounts without a password (the demo's writer, imported authors) do not count.
     pub async fn create_first_user(&self, user: &NewUser) -> Result<Option<User>, StoreError> {
         dispatch!(self, s => s.create_first_user(user).await)
     }

@@ -1,8 +1,10 @@
 //! Quire's HTTP face: the axum router, the page cache, the theme, security headers and the one
 //! mapping from failures to responses. Handlers stay thin: decode, call `quire-app`, render.
 
+pub mod admin;
 mod cache;
 mod comments;
+pub mod csrf;
 pub mod error;
 pub mod feeds;
 mod headers;
@@ -59,6 +61,7 @@ pub fn router(state: WebState) -> Router {
         .route("/media/{*key}", get(pages::media))
         .route("/comments", axum::routing::post(comments::create))
         .route("/wp-comments-post.php", axum::routing::post(comments::create))
+        .merge(admin::routes(state.clone()))
         .fallback(pages::public)
         .with_state(state.clone());
     headers::wrap(routes, state)

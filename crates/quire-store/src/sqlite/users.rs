@@ -20,7 +20,8 @@ impl SqliteStore {
     pub(crate) async fn create_first_user(&self, user: &NewUser) -> Result<Option<User>, StoreError> {
         // One transaction on the single writer: two set-up forms sent at once make one account.
         let mut tx = self.begin().await?;
-        let (existing,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users").fetch_one(&mut *tx).await?;
+        let (existing,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM users WHERE password_hash IS NOT NULL").fetch_one(&mut *tx).await?;
         if existing > 0 {
             return Ok(None);
         }
@@ -93,6 +94,12 @@ impl SqliteStore {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE {condition}");
         let row: Option<UserRow> = sqlx::query_as(AssertSqlSafe(sql)).bind(value).fetch_optional(&self.read).await?;
         row.map(User::try_from).transpose()
+    }
+
+    pub(crate) async fn count_users_with_password(&self) -> Result<u64, StoreError> {
+        let (n,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM users WHERE password_hash IS NOT NULL").fetch_one(&self.read).await?;
+        Ok(u64::try_from(n).unwrap_or(0))
     }
 
     pub(crate) async fn count_users(&self) -> Result<u64, StoreError> {
