@@ -1,6 +1,7 @@
 //! Quire's use cases, shared by the web server, the CLI and background jobs: opening a site,
-//! reading it (view models for pages and feeds), publishing, users, and the demo site.
+//! reading it (view models for pages and feeds), publishing, users and their sign-in, and the demo site.
 
+pub mod accounts;
 pub mod avatars;
 pub mod comments;
 pub mod config;
@@ -42,6 +43,8 @@ struct Inner {
     keys: comments::Keys,
     metrics: Metrics,
     spam_checker: Arc<dyn SpamChecker>,
+    /// Opens `/admin/setup` while the site has no account; never stored.
+    setup_token: String,
 }
 
 impl App {
@@ -52,6 +55,7 @@ impl App {
         let store = Store::connect(&config.database_url()).await?;
         store.migrate().await?;
         let app = App::from_parts(config, store).await?;
+        app.sweep_sessions().await?;
         if app.config().demo && app.store().is_empty().await? {
             demo::load(&app).await?;
             app.refresh().await?;
@@ -83,6 +87,7 @@ impl App {
                 keys,
                 metrics: Metrics::new(),
                 spam_checker,
+                setup_token: accounts::setup::new_setup_token(),
             }),
         })
     }
@@ -110,6 +115,10 @@ impl App {
     /// The outside spam checker, asked only when the `spam_checker` setting turns it on.
     pub fn spam_checker(&self) -> &dyn SpamChecker {
         self.inner.spam_checker.as_ref()
+    }
+
+    fn inner_setup_token(&self) -> &str {
+        &self.inner.setup_token
     }
 
     /// The current site settings.

@@ -117,6 +117,105 @@ impl Store {
         dispatch!(self, s => s.count_users().await)
     }
 
+    /// Number of staff accounts that can sign in with a password.
+    pub async fn count_users_with_password(&self) -> Result<u64, StoreError> {
+        dispatch!(self, s => s.count_users_with_password().await)
+    }
+
+    /// Creates the site's first account that can sign in, atomically: `None` (and nothing written)
+    /// when an account with a password exists already, so a set-up page raced twice makes one admin.
+    /// Accounts without a password (the demo's writer, imported authors) do not count.
+    pub async fn create_first_user(&self, user: &NewUser) -> Result<Option<User>, StoreError> {
+        dispatch!(self, s => s.create_first_user(user).await)
+    }
+
+    /// An account with its password hash and state, by email (case-insensitive), for signing in.
+    pub async fn credentials_by_email(&self, email: &str) -> Result<Option<Credentials>, StoreError> {
+        dispatch!(self, s => s.credentials_by_email(email).await)
+    }
+
+    /// An account with its password hash and state, by id (to check a current password).
+    pub async fn credentials(&self, id: UserId) -> Result<Option<Credentials>, StoreError> {
+        dispatch!(self, s => s.credentials(id).await)
+    }
+
+    /// Replaces an account's password hash; false when there is no such account.
+    pub async fn set_password(&self, id: UserId, hash: &str, at: time::OffsetDateTime) -> Result<bool, StoreError> {
+        dispatch!(self, s => s.set_password(id, hash, at).await)
+    }
+
+    /// Deactivates an account at `at` (it can no longer sign in, its sessions stop working) or,
+    /// with `None`, reactivates it; false when there is no such account.
+    pub async fn set_user_deactivated(&self, id: UserId, at: Option<time::OffsetDateTime>) -> Result<bool, StoreError> {
+        dispatch!(self, s => s.set_user_deactivated(id, at).await)
+    }
+
+    // --- sessions ----------------------------------------------------------------------------
+
+    /// Records a staff session.
+    pub async fn create_session(&self, session: &NewSession) -> Result<(), StoreError> {
+        dispatch!(self, s => s.create_session(session).await)
+    }
+
+    /// A live session by id (the hash of its secret) with its account; `None` when unknown,
+    /// expired at `now`, or the account is deactivated.
+    pub async fn session(&self, id: &str, now: time::OffsetDateTime) -> Result<Option<(Session, User)>, StoreError> {
+        dispatch!(self, s => s.session(id, now).await)
+    }
+
+    /// Marks a live session used at `now` and moves its expiry (sliding expiry).
+    pub async fn touch_session(
+        &self,
+        id: &str,
+        now: time::OffsetDateTime,
+        expires_at: time::OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        dispatch!(self, s => s.touch_session(id, now, expires_at).await)
+    }
+
+    /// Ends one session; false when it did not exist.
+    pub async fn delete_session(&self, id: &str) -> Result<bool, StoreError> {
+        dispatch!(self, s => s.delete_session(id).await)
+    }
+
+    /// Ends every session of an account but `except` (sign out everywhere, password change);
+    /// returns how many ended.
+    pub async fn delete_sessions_of(&self, user: UserId, except: Option<&str>) -> Result<u64, StoreError> {
+        dispatch!(self, s => s.delete_sessions_of(user, except).await)
+    }
+
+    /// An account's live sessions, most recently used first.
+    pub async fn sessions_of(&self, user: UserId, now: time::OffsetDateTime) -> Result<Vec<Session>, StoreError> {
+        dispatch!(self, s => s.sessions_of(user, now).await)
+    }
+
+    /// Forgets sessions that lapsed before `now`; returns how many.
+    pub async fn delete_expired_sessions(&self, now: time::OffsetDateTime) -> Result<u64, StoreError> {
+        dispatch!(self, s => s.delete_expired_sessions(now).await)
+    }
+
+    // --- rate limits -------------------------------------------------------------------------
+
+    /// Seconds until every bucket of `limits` holds a token again, or `None` when all do now.
+    /// Reads only: for limits on failures, checked before the attempt and spent after it fails.
+    pub async fn rate_limit_wait(
+        &self,
+        limits: &[RateLimit],
+        now: time::OffsetDateTime,
+    ) -> Result<Option<u32>, StoreError> {
+        dispatch!(self, s => s.rate_limit_wait(limits, now).await)
+    }
+
+    /// Takes a token from each bucket of `limits`, leaving empty buckets empty (never refuses).
+    pub async fn spend_tokens(&self, limits: &[RateLimit], now: time::OffsetDateTime) -> Result<(), StoreError> {
+        dispatch!(self, s => s.spend_tokens(limits, now).await)
+    }
+
+    /// Refills the named buckets completely (e.g. an account's failures after a good sign-in).
+    pub async fn reset_buckets(&self, keys: &[String]) -> Result<(), StoreError> {
+        dispatch!(self, s => s.reset_buckets(keys).await)
+    }
+
     // --- posts -------------------------------------------------------------------------------
 
     /// Creates a post or page with its terms (created when missing) and search entry.

@@ -1,8 +1,10 @@
 //! Quire's HTTP face: the axum router, the page cache, the theme, security headers and the one
 //! mapping from failures to responses. Handlers stay thin: decode, call `quire-app`, render.
 
+pub mod admin;
 mod cache;
 mod comments;
+pub mod csrf;
 pub mod error;
 pub mod feeds;
 mod headers;
@@ -68,7 +70,7 @@ pub fn router(state: WebState) -> Router {
     if state.app.config().metrics {
         routes = routes.route("/metrics", get(pages::metrics));
     }
-    let routes = routes.fallback(pages::public).with_state(state.clone());
+    let routes = routes.merge(admin::routes(state.clone())).fallback(pages::public).with_state(state.clone());
     headers::wrap(routes, state)
 }
 

@@ -8,6 +8,7 @@ mod media;
 mod posts;
 mod rows;
 mod search;
+mod sessions;
 mod terms;
 mod users;
 

@@ -32,6 +32,7 @@ macro_rules! on_both_backends {
     };
 }
 
+mod accounts;
 mod comments;
 mod content;
 mod jobs;
