@@ -5,6 +5,8 @@ pub mod comments;
 pub mod config;
 pub mod demo;
 mod error;
+pub mod jobs;
+pub mod mail;
 pub mod media;
 pub mod publishing;
 pub mod reading;
@@ -36,6 +38,10 @@ struct Inner {
     settings: RwLock<Arc<SiteSettings>>,
     version: AtomicU64,
     keys: comments::Keys,
+    /// The SMTP server, when `[smtp]` is configured.
+    mailer: Option<Arc<mail::Mailer>>,
+    /// Wakes the mail worker when a request queues mail.
+    wake: tokio::sync::Notify,
 }
 
 impl App {
@@ -58,6 +64,7 @@ impl App {
         let settings = SiteSettings::load(&store).await?;
         let version = store.content_version().await?;
         let keys = comments::Keys::load(&store).await?;
+        let mailer = config.smtp.as_ref().map(mail::Mailer::new).transpose()?.map(Arc::new);
         Ok(App {
             inner: Arc::new(Inner {
                 config,
@@ -65,6 +72,8 @@ impl App {
                 settings: RwLock::new(Arc::new(settings)),
                 version: AtomicU64::new(version),
                 keys,
+                mailer,
+                wake: tokio::sync::Notify::new(),
             }),
         })
     }
@@ -82,6 +91,16 @@ impl App {
     /// The site's signing keys.
     pub fn keys(&self) -> &comments::Keys {
         &self.inner.keys
+    }
+
+    /// The SMTP server, when mail is configured.
+    pub(crate) fn mailer(&self) -> Option<Arc<mail::Mailer>> {
+        self.inner.mailer.clone()
+    }
+
+    /// Tells the mail worker that jobs are waiting (it also looks every few seconds anyway).
+    pub(crate) fn wake_workers(&self) {
+        self.inner.wake.notify_one();
     }
 
     /// The current site settings.

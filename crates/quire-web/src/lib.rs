@@ -6,6 +6,7 @@ mod comments;
 pub mod error;
 pub mod feeds;
 mod headers;
+mod mail;
 mod pages;
 pub mod request;
 mod seo;
@@ -59,6 +60,11 @@ pub fn router(state: WebState) -> Router {
         .route("/media/{*key}", get(pages::media))
         .route("/comments", axum::routing::post(comments::create))
         .route("/wp-comments-post.php", axum::routing::post(comments::create))
+        .route(mail::CONFIRM_PATH, get(mail::confirm_page).post(mail::confirm))
+        .route(mail::UNSUBSCRIBE_PATH, get(mail::unsubscribe_page).post(mail::unsubscribe))
+        .route(mail::MY_DATA_PATH, get(mail::my_data_page).post(mail::my_data_request))
+        .route(mail::EXPORT_PATH, get(mail::my_data_export))
+        .route(mail::DELETE_PATH, get(mail::my_data_delete_page).post(mail::my_data_delete))
         .fallback(pages::public)
         .with_state(state.clone());
     headers::wrap(routes, state)

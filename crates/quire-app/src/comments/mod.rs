@@ -105,6 +105,8 @@ pub struct Keys {
     pub guest: Signer,
     /// Hashes IP addresses and guest ids before they are stored.
     pub hashing: Signer,
+    /// Signs the links in mails (unsubscribe, data export and erasure).
+    pub mail: Signer,
 }
 
 impl Keys {
@@ -115,6 +117,7 @@ impl Keys {
             form: Signer::new(key("comment-form").await?),
             guest: Signer::new(key("guest-cookie").await?),
             hashing: Signer::new(key("hashing").await?),
+            mail: Signer::new(key("mail-links").await?),
         })
     }
 }
@@ -246,6 +249,8 @@ impl App {
             })
             .await?;
         self.refresh().await.map_err(SubmitError::Internal)?;
+        let subscriber = if submission.notify { draft.email().map(|e| e.as_str()) } else { None };
+        self.queue_comment_mail(post.id, id, status, subscriber).await;
 
         if submission.remember {
             guest.name = Some(draft.name().to_string());

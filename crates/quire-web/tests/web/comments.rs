@@ -3,48 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::support::{Page, TestApp};
-
-/// A browser with its own cookies, as one reader.
-struct Reader {
-    client: reqwest::Client,
-    base: String,
-}
-
-impl Reader {
-    fn new(app: &TestApp) -> Reader {
-        let client =
-            reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        Reader { client, base: app.base.clone() }
-    }
-
-    async fn get(&self, path: &str) -> Page {
-        let response = self.client.get(format!("{}{path}", self.base)).send().await.unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        Page { status, headers, body: response.text().await.unwrap() }
-    }
-
-    /// Loads the post, fills the form with `fields` over what the page offers, and sends it.
-    async fn comment(&self, path: &str, fields: &[(&str, &str)]) -> Page {
-        let page = self.get(path).await;
-        let mut form: Vec<(String, String)> = ["comment_post_ID", "quire_token", "comment_parent"]
-            .iter()
-            .map(|name| {
-                let value = page.attrs(&format!("#commentform input[name={name}]"), "value").pop().unwrap_or_default();
-                (name.to_string(), value)
-            })
-            .collect();
-        for (name, value) in fields {
-            form.retain(|(n, _)| n != name);
-            form.push((name.to_string(), value.to_string()));
-        }
-        let response = self.client.post(format!("{}/comments", self.base)).form(&form).send().await.unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        Page { status, headers, body: response.text().await.unwrap() }
-    }
-}
+use crate::support::{Reader, TestApp};
 
 async fn without_fill_delay(app: &TestApp) {
     app.set("comment_policy", json!({ "min_fill_seconds": 0 })).await;

@@ -6,6 +6,8 @@ mod browser;
 mod comments;
 mod feeds;
 mod http;
+mod mail;
+mod notifications;
 mod reading;
 mod seo;
 mod support;

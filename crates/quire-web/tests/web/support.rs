@@ -22,6 +22,8 @@ pub struct TestApp {
     _dir: tempfile::TempDir,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    /// The background workers (mail), as `quire serve` runs them.
+    pub workers: Option<quire_app::jobs::Workers>,
 }
 
 /// A fetched response with its body read.
@@ -87,6 +89,8 @@ pub struct Options {
     pub no_demo: bool,
     /// Files to write below the data dir before start (theme overrides…).
     pub files: Vec<(PathBuf, String)>,
+    /// Outgoing mail (see `mail::SmtpSink`); none: mail is off.
+    pub smtp: Option<quire_app::config::SmtpConfig>,
 }
 
 impl TestApp {
@@ -112,9 +116,11 @@ impl TestApp {
             data_dir: dir.path().to_path_buf(),
             demo: !options.no_demo,
             site_url: Some(format!("http://{addr}")),
+            smtp: options.smtp,
             ..Config::default()
         };
         let app = App::open(config).await.unwrap_or_else(|e| panic!("open: {e}"));
+        let workers = Some(app.spawn_workers());
         let state = WebState::new(app.clone()).unwrap_or_else(|e| panic!("theme: {e}"));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(quire_web::serve(
@@ -129,7 +135,15 @@ impl TestApp {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap_or_else(|e| panic!("client: {e}"));
-        TestApp { app, base: format!("http://{addr}"), client, _dir: dir, stop: Some(stop), server: Some(server) }
+        TestApp {
+            app,
+            base: format!("http://{addr}"),
+            client,
+            _dir: dir,
+            stop: Some(stop),
+            server: Some(server),
+            workers,
+        }
     }
 
     /// GET a path.
@@ -181,5 +195,57 @@ impl Drop for TestApp {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
+    }
+}
+
+/// A browser with its own cookies, as one reader.
+pub struct Reader {
+    /// Its client (cookies kept, redirects not followed).
+    pub client: reqwest::Client,
+    base: String,
+}
+
+impl Reader {
+    /// A reader of `app` with an empty cookie jar.
+    pub fn new(app: &TestApp) -> Reader {
+        let client =
+            reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        Reader { client, base: app.base.clone() }
+    }
+
+    /// GET a path.
+    pub async fn get(&self, path: &str) -> Page {
+        let response = self.client.get(format!("{}{path}", self.base)).send().await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        Page { status, headers, body: response.text().await.unwrap() }
+    }
+
+    /// POST a form to a path.
+    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
+        let response = self.client.post(format!("{}{path}", self.base)).form(form).send().await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        Page { status, headers, body: response.text().await.unwrap() }
+    }
+
+    /// Loads the post, fills the form with `fields` over what the page offers, and sends it.
+    pub async fn comment(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let page = self.get(path).await;
+        let mut form: Vec<(String, String)> = ["comment_post_ID", "quire_token", "comment_parent"]
+            .iter()
+            .map(|name| {
+                let value = page.attrs(&format!("#commentform input[name={name}]"), "value").pop().unwrap_or_default();
+                (name.to_string(), value)
+            })
+            .collect();
+        for (name, value) in fields {
+            form.retain(|(n, _)| n != name);
+            form.push((name.to_string(), value.to_string()));
+        }
+        let response = self.client.post(format!("{}/comments", self.base)).form(&form).send().await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        Page { status, headers, body: response.text().await.unwrap() }
     }
 }
