@@ -10,9 +10,9 @@ use std::time::Duration;
 
 use quire_store::Job;
 use time::OffsetDateTime;
-use tracing::Instrument;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
+use tracing::Instrument;
 
 use crate::App;
 use crate::mail::{Mailer, SendError};

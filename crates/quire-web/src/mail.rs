@@ -76,7 +76,11 @@ struct NoticeLink {
 
 impl Notice {
     fn new(heading: impl Into<String>, paragraphs: &[&str]) -> Notice {
-        Notice { heading: heading.into(), paragraphs: paragraphs.iter().map(|p| p.to_string()).collect(), ..Default::default() }
+        Notice {
+            heading: heading.into(),
+            paragraphs: paragraphs.iter().map(|p| p.to_string()).collect(),
+            ..Default::default()
+        }
     }
 
     fn button(mut self, action: &'static str, button: &'static str, token: &str) -> Notice {
@@ -137,7 +141,10 @@ fn refused_cross_site() -> Response {
 }
 
 /// `GET /comments/subscriptions/confirm?token=…`: asks to confirm; changes nothing.
-pub async fn confirm_page(State(state): State<WebState>, params: Result<Query<TokenParams>, QueryRejection>) -> Response {
+pub async fn confirm_page(
+    State(state): State<WebState>,
+    params: Result<Query<TokenParams>, QueryRejection>,
+) -> Response {
     let token = params.map(|Query(p)| p.token).unwrap_or_default();
     match state.app.subscription_to_confirm(&token).await {
         Ok(target) => {
@@ -188,14 +195,19 @@ fn unsubscribe_words(target: &SubscriptionTarget) -> String {
 }
 
 /// `GET /comments/subscriptions/unsubscribe?token=…`: asks to unsubscribe; changes nothing.
-pub async fn unsubscribe_page(State(state): State<WebState>, params: Result<Query<TokenParams>, QueryRejection>) -> Response {
+pub async fn unsubscribe_page(
+    State(state): State<WebState>,
+    params: Result<Query<TokenParams>, QueryRejection>,
+) -> Response {
     let token = params.map(|Query(p)| p.token).unwrap_or_default();
     match state.app.unsubscribe_target(&token).await {
         Ok(target) => {
-            let notice =
-                Notice::new("Unsubscribe", &[&format!("Stop sending {} to your email address?", unsubscribe_words(&target))])
-                    .button(UNSUBSCRIBE_PATH, "Unsubscribe", &token)
-                    .back_to(&target);
+            let notice = Notice::new(
+                "Unsubscribe",
+                &[&format!("Stop sending {} to your email address?", unsubscribe_words(&target))],
+            )
+            .button(UNSUBSCRIBE_PATH, "Unsubscribe", &token)
+            .back_to(&target);
             render(&state, StatusCode::OK, UNSUBSCRIBE_PATH, &notice).await
         }
         Err(e) => failed(&state, e, UNSUBSCRIBE_PATH).await,
@@ -238,11 +250,13 @@ pub async fn unsubscribe(
     if !one_click && cross_site(&state, &headers) {
         return refused_cross_site();
     }
-    let token = form_token.filter(|t| !t.is_empty()).unwrap_or_else(|| params.map(|Query(p)| p.token).unwrap_or_default());
+    let token =
+        form_token.filter(|t| !t.is_empty()).unwrap_or_else(|| params.map(|Query(p)| p.token).unwrap_or_default());
     match state.app.unsubscribe(&token).await {
         Ok(target) => {
             let words = unsubscribe_words(&target);
-            let notice = Notice::new("Unsubscribed", &[&format!("You will not get {words} any more.")]).back_to(&target);
+            let notice =
+                Notice::new("Unsubscribed", &[&format!("You will not get {words} any more.")]).back_to(&target);
             render(&state, StatusCode::OK, UNSUBSCRIBE_PATH, &notice).await
         }
         Err(e) => failed(&state, e, UNSUBSCRIBE_PATH).await,
@@ -257,7 +271,13 @@ fn my_data_form(error: Option<String>) -> Notice {
             "Give the address you commented with; we will send the links there.",
         ],
     );
-    notice.form = Some(NoticeForm { action: MY_DATA_PATH, button: "Send me the links", email: true, error, ..Default::default() });
+    notice.form = Some(NoticeForm {
+        action: MY_DATA_PATH,
+        button: "Send me the links",
+        email: true,
+        error,
+        ..Default::default()
+    });
     notice
 }
 
@@ -293,7 +313,8 @@ pub async fn my_data_request(
         }
         Err(DataRequestError::RateLimited(wait)) => {
             let message = DataRequestError::RateLimited(wait).to_string();
-            let mut response = render(&state, StatusCode::TOO_MANY_REQUESTS, MY_DATA_PATH, &my_data_form(Some(message))).await;
+            let mut response =
+                render(&state, StatusCode::TOO_MANY_REQUESTS, MY_DATA_PATH, &my_data_form(Some(message))).await;
             if let Ok(value) = HeaderValue::from_str(&wait.to_string()) {
                 response.headers_mut().insert(header::RETRY_AFTER, value);
             }
@@ -308,7 +329,10 @@ pub async fn my_data_request(
 }
 
 /// `GET /comments/my-data/export?token=…`: the data as a JSON download.
-pub async fn my_data_export(State(state): State<WebState>, params: Result<Query<TokenParams>, QueryRejection>) -> Response {
+pub async fn my_data_export(
+    State(state): State<WebState>,
+    params: Result<Query<TokenParams>, QueryRejection>,
+) -> Response {
     let token = params.map(|Query(p)| p.token).unwrap_or_default();
     match state.app.export_reader_data(&token).await {
         Ok(data) => {
@@ -329,7 +353,10 @@ pub async fn my_data_export(State(state): State<WebState>, params: Result<Query<
 }
 
 /// `GET /comments/my-data/delete?token=…`: asks to confirm the deletion; changes nothing.
-pub async fn my_data_delete_page(State(state): State<WebState>, params: Result<Query<TokenParams>, QueryRejection>) -> Response {
+pub async fn my_data_delete_page(
+    State(state): State<WebState>,
+    params: Result<Query<TokenParams>, QueryRejection>,
+) -> Response {
     let token = params.map(|Query(p)| p.token).unwrap_or_default();
     match state.app.erase_target(&token) {
         Ok(email) => {

@@ -61,7 +61,9 @@ impl Composed {
         for block in &self.blocks {
             parts.push(match block {
                 Block::Para(text) => text.clone(),
-                Block::Quote(text) => text.lines().map(|l| format!("> {l}").trim_end().to_string()).collect::<Vec<_>>().join("\n"),
+                Block::Quote(text) => {
+                    text.lines().map(|l| format!("> {l}").trim_end().to_string()).collect::<Vec<_>>().join("\n")
+                }
                 Block::Action { label, url } => [label.as_str(), ":\n", url.as_str()].concat(),
                 Block::Footer { text, label, url } => ["-- \n", text, "\n", label, ": ", url].concat(),
             });

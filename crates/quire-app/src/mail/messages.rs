@@ -122,15 +122,11 @@ impl App {
             "/comments/subscriptions/unsubscribe?token={}",
             Link::Unsubscribe { s: subscription.id }.seal(&self.keys().mail)
         ));
-        let body = Composed::new(subject)
-            .para(intro)
-            .quote(excerpt(&comment))
-            .action("Read it and reply", url)
-            .footer(
-                format!("You get this mail because you asked to hear of new comments on “{}”.", post.title),
-                "Unsubscribe",
-                unsubscribe.clone(),
-            );
+        let body = Composed::new(subject).para(intro).quote(excerpt(&comment)).action("Read it and reply", url).footer(
+            format!("You get this mail because you asked to hear of new comments on “{}”.", post.title),
+            "Unsubscribe",
+            unsubscribe.clone(),
+        );
         Ok(Some(Outgoing { to: subscription.email, body, unsubscribe: Some(unsubscribe) }))
     }
 

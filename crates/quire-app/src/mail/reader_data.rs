@@ -67,8 +67,11 @@ impl App {
             capacity: PER_EMAIL_PER_DAY,
             per_seconds: 86_400.0,
         };
-        let job =
-            NewJob { kind: kind::MY_DATA.into(), payload: json!({ "email": address }), run_at: OffsetDateTime::now_utc() };
+        let job = NewJob {
+            kind: kind::MY_DATA.into(),
+            payload: json!({ "email": address }),
+            run_at: OffsetDateTime::now_utc(),
+        };
         match self.store().enqueue_jobs(&[job], &[limit]).await {
             Ok(()) => self.wake_workers(),
             Err(StoreError::RateLimited(_)) => tracing::info!("data request for an email over its limit; not sent"),

@@ -167,7 +167,9 @@ pub fn config_for_port(port: u16) -> SmtpConfig {
 
 fn read_mails(dir: &Path) -> Vec<Mail> {
     let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|entries| entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "json")).collect())
+        .map(|entries| {
+            entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "json")).collect()
+        })
         .unwrap_or_default();
     names.sort();
     names

@@ -13,6 +13,7 @@ use crate::support::{Options, Reader, TestApp};
 const WRITER: &str = "writer@demo.quire.invalid";
 const RUTH_EMAIL: &str = "ruth@hailsham.example";
 const TOMMY_EMAIL: &str = "tommy@hailsham.example";
+const ESSAY_TITLE: &str = "Why you should read Kazuo Ishiguro’s ‘Never Let Me Go’";
 
 async fn site_with_mail(smtp: quire_app::config::SmtpConfig, hold_first: bool) -> TestApp {
     let app = TestApp::start(Options { smtp: Some(smtp), ..Default::default() }).await;
@@ -64,7 +65,7 @@ async fn a_confirmed_subscriber_hears_of_replies_until_they_unsubscribe_in_one_c
     let reply = ruth_id.to_string();
     say(&tommy, "Tommy", TOMMY_EMAIL, "She was crying for all of us.", &[("comment_parent", &reply)]).await;
     let notice = sink.wait_for(2, |m| m.is_to(RUTH_EMAIL)).await.remove(1);
-    assert_eq!(notice.subject(), "Tommy replied to your comment on “Never Let Me Go”");
+    assert_eq!(notice.subject(), format!("Tommy replied to your comment on “{ESSAY_TITLE}”"));
     assert!(notice.text.contains("> She was crying for all of us."), "{}", notice.text);
     assert!(notice.html.contains("She was crying for all of us.") && !notice.html.contains("<img"), "{}", notice.html);
     assert!(notice.header("message-id").is_some_and(|id| id.starts_with('<') && id.ends_with('>')));
@@ -111,13 +112,13 @@ async fn the_author_hears_of_held_and_of_approved_comments_until_they_unsubscrib
     let app = site_with_mail(sink.config(), true).await;
     say(&Reader::new(&app), "Ruth", RUTH_EMAIL, "A first comment waits.", &[]).await;
     let held = sink.wait_for(1, |m| m.is_to(WRITER)).await.remove(0);
-    assert_eq!(held.subject(), "New comment awaiting moderation on “Never Let Me Go”");
+    assert_eq!(held.subject(), format!("New comment awaiting moderation on “{ESSAY_TITLE}”"));
     assert!(held.text.contains("A first comment waits."), "{}", held.text);
 
     app.set("comment_policy", json!({ "min_fill_seconds": 0, "hold_first_comment": false })).await;
     say(&Reader::new(&app), "Tommy", TOMMY_EMAIL, "An approved comment.", &[]).await;
     let approved = sink.wait_for(2, |m| m.is_to(WRITER)).await.remove(1);
-    assert_eq!(approved.subject(), "New comment on “Never Let Me Go”");
+    assert_eq!(approved.subject(), format!("New comment on “{ESSAY_TITLE}”"));
     assert!(approved.text.contains("#comment-"), "links to the comment: {}", approved.text);
 
     let url = approved.header("list-unsubscribe").unwrap().trim_matches(['<', '>']).to_string();
@@ -213,7 +214,10 @@ async fn a_data_request_answers_the_same_for_every_address_and_mails_only_known_
     let mails = sink.settle(&app.app, |m| !m.is_to(WRITER)).await;
     assert_eq!(mails.len(), 1, "{mails:#?}");
     assert!(mails[0].is_to(RUTH_EMAIL));
-    assert!(mails[0].link("/comments/my-data/export?token=").is_some() && mails[0].link("/comments/my-data/delete?token=").is_some());
+    assert!(
+        mails[0].link("/comments/my-data/export?token=").is_some()
+            && mails[0].link("/comments/my-data/delete?token=").is_some()
+    );
 }
 
 #[tokio::test]
@@ -251,7 +255,7 @@ async fn the_export_holds_the_readers_comments_and_nobody_elses() {
     let comments = data["comments"].as_array().unwrap();
     let texts: Vec<&str> = comments.iter().map(|c| c["markdown"].as_str().unwrap()).collect();
     assert_eq!(texts, vec!["First thought.", "Second thought."]);
-    assert!(comments.iter().all(|c| c["author_email"] == RUTH_EMAIL && c["post_title"] == "Never Let Me Go"));
+    assert!(comments.iter().all(|c| c["author_email"] == RUTH_EMAIL && c["post_title"] == ESSAY_TITLE));
     assert_eq!(data["subscriptions"].as_array().unwrap().len(), 1);
     assert!(!export.body.contains("Tommy"), "nobody else's data");
     let forged = link.replace("token=", "token=x");
@@ -281,7 +285,11 @@ async fn deleting_a_readers_data_keeps_the_thread_of_others_intact() {
     assert!(!essay.body.contains("Lone thought.") && !essay.body.contains("Answered thought."));
     assert!(!essay.body.contains(RUTH_EMAIL) && !essay.body.contains(">Ruth<"), "her name is gone");
     assert!(essay.body.contains("deleted by its author"), "the answered comment keeps its place");
-    assert_eq!(essay.attrs(&format!("#comment-{answered} #comment-{reply}"), "id").len(), 1, "the reply stays under it");
+    assert_eq!(
+        essay.attrs(&format!("#comment-{answered} #comment-{reply}"), "id").len(),
+        1,
+        "the reply stays under it"
+    );
     let store = app.app.store();
     assert!(store.comment(quire_core::CommentId(lone)).await.unwrap().is_none());
     let kept = store.comment(quire_core::CommentId(answered)).await.unwrap().unwrap();
