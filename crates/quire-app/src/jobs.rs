@@ -36,11 +36,11 @@ impl Workers {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(true);
         }
-        if let Some(mut task) = self.task.take() {
-            if tokio::time::timeout(grace, &mut task).await.is_err() {
-                tracing::warn!("mail worker did not stop in time; abandoning its job (it will be retried)");
-                task.abort();
-            }
+        if let Some(mut task) = self.task.take()
+            && tokio::time::timeout(grace, &mut task).await.is_err()
+        {
+            tracing::warn!("mail worker did not stop in time; abandoning its job (it will be retried)");
+            task.abort();
         }
     }
 
