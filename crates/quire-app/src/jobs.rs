@@ -75,7 +75,9 @@ impl App {
     async fn mail_loop(&self, mailer: Arc<Mailer>, mut stopped: watch::Receiver<bool>) {
         let worker = format!("{}-{}", std::process::id(), rand::random::<u32>());
         let config = mailer.config();
-        let lease = (config.timeout_seconds * 4.0).max(120.0) as i64;
+        // The lease must outlast the whole batch (each send is bounded by twice the timeout), or
+        // another instance could claim a job this one is still about to send.
+        let lease = (config.timeout_seconds * 2.0 * BATCH as f64 + 60.0) as i64;
         let poll = MAX_POLL.min(Duration::from_secs_f64(config.retry_seconds));
         loop {
             let jobs = match self.store().claim_jobs(&worker, "mail.", BATCH, lease).await {

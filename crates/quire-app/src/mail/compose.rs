@@ -148,4 +148,11 @@ mod tests {
         assert!(html.contains("href=\"https://blog.example/2020/01/01/x/?a=1&amp;b=2#comment-7\""), "{html}");
         assert!(!html.contains("<img") && !html.contains("<link") && !html.contains("style"), "{html}");
     }
+
+    #[test]
+    fn a_notification_reads_the_same_in_text_and_html() {
+        let mail = sample();
+        insta::assert_snapshot!("notification_text", mail.text());
+        insta::assert_snapshot!("notification_html", mail.html());
+    }
 }
