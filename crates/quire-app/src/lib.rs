@@ -7,6 +7,8 @@ pub mod comments;
 pub mod config;
 pub mod demo;
 mod error;
+pub mod jobs;
+pub mod mail;
 pub mod media;
 pub mod metrics;
 pub mod publishing;
@@ -45,6 +47,10 @@ struct Inner {
     spam_checker: Arc<dyn SpamChecker>,
     /// Opens `/admin/setup` while the site has no account; never stored.
     setup_token: String,
+    /// The SMTP server, when `[smtp]` is configured.
+    mailer: Option<Arc<mail::Mailer>>,
+    /// Wakes the mail worker when a request queues mail.
+    wake: tokio::sync::Notify,
 }
 
 impl App {
@@ -78,6 +84,7 @@ impl App {
         let settings = SiteSettings::load(&store).await?;
         let version = store.content_version().await?;
         let keys = comments::Keys::load(&store).await?;
+        let mailer = config.smtp.as_ref().map(mail::Mailer::new).transpose()?.map(Arc::new);
         Ok(App {
             inner: Arc::new(Inner {
                 config,
@@ -88,6 +95,8 @@ impl App {
                 metrics: Metrics::new(),
                 spam_checker,
                 setup_token: accounts::setup::new_setup_token(),
+                mailer,
+                wake: tokio::sync::Notify::new(),
             }),
         })
     }
@@ -119,6 +128,16 @@ impl App {
 
     fn inner_setup_token(&self) -> &str {
         &self.inner.setup_token
+    }
+
+    /// The SMTP server, when mail is configured.
+    pub(crate) fn mailer(&self) -> Option<Arc<mail::Mailer>> {
+        self.inner.mailer.clone()
+    }
+
+    /// Tells the mail worker that jobs are waiting (it also looks every few seconds anyway).
+    pub(crate) fn wake_workers(&self) {
+        self.inner.wake.notify_one();
     }
 
     /// The current site settings.

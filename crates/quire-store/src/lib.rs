@@ -3,6 +3,7 @@
 //! that changes what readers see bumps the content version in the same transaction.
 
 mod error;
+mod mail;
 mod model;
 mod postgres;
 mod sqlite;
@@ -11,6 +12,7 @@ pub mod testing;
 mod timestamp;
 
 pub use error::StoreError;
+pub use mail::*;
 pub use model::*;
 pub use postgres::{PgStore, VERSION_CHANNEL, VersionListener};
 pub use sqlite::SqliteStore;
@@ -421,5 +423,86 @@ impl Store {
     /// Records that `from_path` moved to `to_path`.
     pub async fn put_redirect(&self, from_path: &str, to_path: &str) -> Result<(), StoreError> {
         dispatch!(self, s => s.put_redirect(from_path, to_path).await)
+    }
+}
+
+/// Mail: reply subscriptions, staff notification preferences, sent-mail markers, readers' data.
+impl Store {
+    /// Records an unconfirmed subscription and queues its confirmation mail, both only when the
+    /// address is not subscribed to the post yet; the new id, or `None` when it already was.
+    pub async fn subscribe(&self, subscription: &NewSubscription) -> Result<Option<i64>, StoreError> {
+        dispatch!(self, s => s.subscribe(subscription).await)
+    }
+
+    /// A subscription by id.
+    pub async fn subscription(&self, id: i64) -> Result<Option<Subscription>, StoreError> {
+        dispatch!(self, s => s.subscription(id).await)
+    }
+
+    /// The subscription whose confirmation token hashes to `token_hash`.
+    pub async fn subscription_by_token(&self, token_hash: &str) -> Result<Option<Subscription>, StoreError> {
+        dispatch!(self, s => s.subscription_by_token(token_hash).await)
+    }
+
+    /// Replaces a subscription's token hash (each confirmation mail mints a fresh token).
+    pub async fn set_subscription_token(&self, id: i64, token_hash: &str) -> Result<(), StoreError> {
+        dispatch!(self, s => s.set_subscription_token(id, token_hash).await)
+    }
+
+    /// Confirms the subscription whose token hashes to `token_hash` (once; later calls keep the
+    /// first time) and returns it, or `None` when no subscription has that token.
+    pub async fn confirm_subscription(
+        &self,
+        token_hash: &str,
+        now: time::OffsetDateTime,
+    ) -> Result<Option<Subscription>, StoreError> {
+        dispatch!(self, s => s.confirm_subscription(token_hash, now).await)
+    }
+
+    /// Removes a subscription; false when it was already gone.
+    pub async fn delete_subscription(&self, id: i64) -> Result<bool, StoreError> {
+        dispatch!(self, s => s.delete_subscription(id).await)
+    }
+
+    /// Confirmed subscriptions of a post: the only addresses notifications go to.
+    pub async fn confirmed_subscriptions(&self, post: PostId) -> Result<Vec<Subscription>, StoreError> {
+        dispatch!(self, s => s.confirmed_subscriptions(post).await)
+    }
+
+    /// Whether a staff account still wants comment notifications (false for unknown accounts).
+    pub async fn comment_notifications(&self, user: UserId) -> Result<bool, StoreError> {
+        dispatch!(self, s => s.comment_notifications(user).await)
+    }
+
+    /// Turns a staff account's comment notifications on or off.
+    pub async fn set_comment_notifications(&self, user: UserId, on: bool) -> Result<(), StoreError> {
+        dispatch!(self, s => s.set_comment_notifications(user, on).await)
+    }
+
+    /// Queues jobs after taking one token from each bucket, in one transaction; an empty bucket
+    /// refuses with [`StoreError::RateLimited`] and queues nothing.
+    pub async fn enqueue_jobs(&self, jobs: &[NewJob], limits: &[RateLimit]) -> Result<(), StoreError> {
+        dispatch!(self, s => s.enqueue_jobs(jobs, limits).await)
+    }
+
+    /// The Message-ID a job already sent, if it did.
+    pub async fn sent_mail(&self, job: i64) -> Result<Option<String>, StoreError> {
+        dispatch!(self, s => s.sent_mail(job).await)
+    }
+
+    /// Records that a job's mail was accepted by the SMTP server (idempotent).
+    pub async fn record_sent_mail(&self, job: i64, message_id: &str) -> Result<(), StoreError> {
+        dispatch!(self, s => s.record_sent_mail(job, message_id).await)
+    }
+
+    /// Every comment (any status) and subscription stored for an email address.
+    pub async fn reader_data(&self, email: &str) -> Result<ReaderData, StoreError> {
+        dispatch!(self, s => s.reader_data(email).await)
+    }
+
+    /// Erases an email address's data: its comments without replies are deleted, those with
+    /// replies become `tombstone` (keeping their place in the thread), its subscriptions go.
+    pub async fn erase_reader_data(&self, email: &str, tombstone: &Tombstone) -> Result<Erased, StoreError> {
+        dispatch!(self, s => s.erase_reader_data(email, tombstone).await)
     }
 }

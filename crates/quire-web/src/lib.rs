@@ -8,6 +8,7 @@ pub mod csrf;
 pub mod error;
 pub mod feeds;
 mod headers;
+mod mail;
 mod own_comments;
 mod pages;
 pub mod request;
@@ -65,7 +66,12 @@ pub fn router(state: WebState) -> Router {
         .route("/wp-comments-post.php", axum::routing::post(comments::create))
         .route("/comments/forget", axum::routing::post(comments::forget))
         .route("/comments/{id}/edit", get(own_comments::edit_page).post(own_comments::edit))
-        .route("/comments/{id}/delete", get(own_comments::delete_page).post(own_comments::delete));
+        .route("/comments/{id}/delete", get(own_comments::delete_page).post(own_comments::delete))
+        .route(mail::CONFIRM_PATH, get(mail::confirm_page).post(mail::confirm))
+        .route(mail::UNSUBSCRIBE_PATH, get(mail::unsubscribe_page).post(mail::unsubscribe))
+        .route(mail::MY_DATA_PATH, get(mail::my_data_page).post(mail::my_data_request))
+        .route(mail::EXPORT_PATH, get(mail::my_data_export))
+        .route(mail::DELETE_PATH, get(mail::my_data_delete_page).post(mail::my_data_delete));
     // Off by default (DESIGN.md §3): without the route, /metrics is an ordinary missing page.
     if state.app.config().metrics {
         routes = routes.route("/metrics", get(pages::metrics));

@@ -170,6 +170,7 @@ async fn serve(config: Config) -> Result<(), Failure> {
     })?;
     let app = open(config).await?;
     let watcher = app.spawn_version_watch(Duration::from_secs(1));
+    let workers = app.spawn_workers();
     let state =
         quire_web::WebState::new(app.clone()).map_err(|e| Failure::runtime(format!("cannot load the theme: {e}")))?;
     let address = listener.local_addr().map(|a| a.to_string()).unwrap_or_else(|_| bind.to_string());
@@ -182,6 +183,8 @@ async fn serve(config: Config) -> Result<(), Failure> {
         .await
         .map_err(|e| Failure::runtime(format!("server failed: {e}")))?;
     watcher.abort();
+    // The mail worker finishes the mail in hand (bounded by the SMTP timeout) before the store closes.
+    workers.stop(grace).await;
     app.store().close().await;
     tracing::info!("stopped");
     Ok(())

@@ -145,6 +145,8 @@ pub struct Keys {
     pub hashing: Signer,
     /// Derives the admin's anti-forgery form tokens from a session (or pre-sign-in cookie).
     pub csrf: Signer,
+    /// Signs the links in mails (unsubscribe, data export and erasure).
+    pub mail: Signer,
 }
 
 impl Keys {
@@ -156,6 +158,7 @@ impl Keys {
             guest: Signer::new(key("guest-cookie").await?),
             hashing: Signer::new(key("hashing").await?),
             csrf: Signer::new(key("admin-csrf").await?),
+            mail: Signer::new(key("mail-links").await?),
         })
     }
 }
@@ -367,6 +370,8 @@ impl App {
             })?;
         self.metrics().comment_accepted(status);
         self.refresh().await.map_err(SubmitError::Internal)?;
+        let subscriber = if submission.notify { draft.email().map(|e| e.as_str()) } else { None };
+        self.queue_comment_mail(post.id, id, status, subscriber).await;
 
         if submission.remember {
             guest.name = Some(draft.name().to_string());

@@ -4,6 +4,7 @@
 
 mod comments;
 mod keys;
+mod mail;
 mod media;
 mod posts;
 mod rows;

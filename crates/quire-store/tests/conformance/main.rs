@@ -36,6 +36,7 @@ mod accounts;
 mod comments;
 mod content;
 mod jobs;
+mod mail;
 mod schema;
 mod site;
 mod support;

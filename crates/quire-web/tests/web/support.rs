@@ -27,6 +27,8 @@ pub struct TestApp {
     _database: Option<quire_store::testing::TestDatabase>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    /// The background workers (mail), as `quire serve` runs them.
+    pub workers: Option<quire_app::jobs::Workers>,
 }
 
 /// A fetched response with its body read.
@@ -236,6 +238,8 @@ pub struct Options {
     pub metrics: bool,
     /// The public site URL (default `http://<bind>`), e.g. an https one behind a proxy.
     pub site_url: Option<String>,
+    /// Outgoing mail (see `mail::SmtpSink`); none: mail is off.
+    pub smtp: Option<quire_app::config::SmtpConfig>,
 }
 
 impl TestApp {
@@ -272,9 +276,11 @@ impl TestApp {
             site_url: Some(options.site_url.clone().unwrap_or_else(|| format!("http://{addr}"))),
             metrics: options.metrics,
             database_url: database.as_ref().map(|db| db.url.clone()),
+            smtp: options.smtp,
             ..Config::default()
         };
         let app = App::open(config).await.unwrap_or_else(|e| panic!("open: {e}"));
+        let workers = Some(app.spawn_workers());
         let state = WebState::new(app.clone()).unwrap_or_else(|e| panic!("theme: {e}"));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(quire_web::serve(
@@ -297,6 +303,7 @@ impl TestApp {
             _database: database,
             stop: Some(stop),
             server: Some(server),
+            workers,
         }
     }
 

@@ -27,6 +27,8 @@ const PAGES: &[(&str, &str, StatusCode)] = &[
     ("search-results", "/search?q=madame", StatusCode::OK),
     ("search-empty-query", "/search?q=", StatusCode::OK),
     ("not-found", "/no-such-page/", StatusCode::NOT_FOUND),
+    ("my-data", "/comments/my-data", StatusCode::OK),
+    ("mail-link-not-valid", "/comments/subscriptions/unsubscribe?token=stale", StatusCode::NOT_FOUND),
 ];
 
 /// The checker to run, or `None` (after saying why) when the test should be skipped.
