@@ -15,7 +15,7 @@ use quire_app::mail::reader_data::DataRequestError;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::comments::cross_site;
+use crate::csrf::cross_site;
 use crate::error::{AppError, plain};
 use crate::pages::error_page;
 use crate::{WebState, seo};

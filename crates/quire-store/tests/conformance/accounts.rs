@@ -1,7 +1,7 @@
 //! Accounts and sessions: credentials, the first account, sessions by hashed id, failure buckets.
 
 use quire_core::{Email, Role};
-use quire_store::{NewSession, NewUser, RateLimit, StoreError};
+use quire_store::{NewSession, NewUser, RateLimit};
 use time::{Duration, OffsetDateTime};
 
 use crate::support::{Fixture, writer};
@@ -16,8 +16,6 @@ on_both_backends!(
     the_first_account_that_can_sign_in_is_made_once,
     failure_buckets_are_read_without_spending_spent_without_refusing_and_reset,
 );
-
-}
 
 /// Now, to the microsecond the store keeps.
 fn now_us() -> OffsetDateTime {

@@ -1,8 +1,7 @@
 //! Mail: comment subscriptions, staff notification flags, sent-mail markers, readers' data.
 
-use quire_core::CommentStatus;
-use quire_store::{NewComment, NewJob, RateLimit};
-use time::{Duration, OffsetDateTime};
+use quire_store::{NewComment, NewJob, RateLimit, StoreError};
+use time::OffsetDateTime;
 
 use crate::support::{Fixture, comment, post, writer};
 

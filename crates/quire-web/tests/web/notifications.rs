@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::mail::{Mail, SmtpSink, config_for_port};
-use crate::support::{Options, Reader, TestApp};
+use crate::support::{Agent, Options, TestApp};
 
 const WRITER: &str = "writer@demo.quire.invalid";
 const RUTH_EMAIL: &str = "ruth@hailsham.example";
@@ -25,7 +25,7 @@ fn ruth(text: &str) -> Vec<(&'static str, String)> {
     vec![("author", "Ruth".into()), ("email", RUTH_EMAIL.into()), ("comment", text.into())]
 }
 
-async fn say(reader: &Reader, name: &str, email: &str, text: &str, extra: &[(&str, &str)]) -> i64 {
+async fn say(reader: &Agent, name: &str, email: &str, text: &str, extra: &[(&str, &str)]) -> i64 {
     let mut fields = vec![("author", name), ("email", email), ("comment", text)];
     fields.extend_from_slice(extra);
     let sent = reader.comment(TestApp::ESSAY, &fields).await;
@@ -37,7 +37,7 @@ async fn say(reader: &Reader, name: &str, email: &str, text: &str, extra: &[(&st
 /// Follows a confirmation link as a person would: the page, then its button.
 async fn confirm(app: &TestApp, mail: &Mail) {
     let link = mail.link("/comments/subscriptions/confirm?token=").expect("a confirmation link");
-    let reader = Reader::new(app);
+    let reader = Agent::new(app);
     let page = reader.get(&link).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     let token = page.attrs("form.notice-form input[name=token]", "value").pop().unwrap();
@@ -51,7 +51,7 @@ async fn a_confirmed_subscriber_hears_of_replies_until_they_unsubscribe_in_one_c
     let Some(sink) = SmtpSink::start().await else { return };
     let app = site_with_mail(sink.config(), false).await;
     let post = app.app.store().post_by_slug(quire_core::PostKind::Post, "never-let-me-go").await.unwrap().unwrap();
-    let ruth_id = say(&Reader::new(&app), "Ruth", RUTH_EMAIL, "Madame was crying.", &[("subscribe", "1")]).await;
+    let ruth_id = say(&Agent::new(&app), "Ruth", RUTH_EMAIL, "Madame was crying.", &[("subscribe", "1")]).await;
 
     let confirmation = sink.wait_for(1, |m| m.is_to(RUTH_EMAIL)).await.remove(0);
     assert!(confirmation.subject().starts_with("Confirm"), "{}", confirmation.subject());
@@ -61,7 +61,7 @@ async fn a_confirmed_subscriber_hears_of_replies_until_they_unsubscribe_in_one_c
     assert!(app.app.store().confirmed_subscriptions(post.id).await.unwrap().is_empty(), "a GET confirms nothing");
     confirm(&app, &confirmation).await;
 
-    let tommy = Reader::new(&app);
+    let tommy = Agent::new(&app);
     let reply = ruth_id.to_string();
     say(&tommy, "Tommy", TOMMY_EMAIL, "She was crying for all of us.", &[("comment_parent", &reply)]).await;
     let notice = sink.wait_for(2, |m| m.is_to(RUTH_EMAIL)).await.remove(1);
@@ -97,9 +97,9 @@ async fn a_confirmed_subscriber_hears_of_replies_until_they_unsubscribe_in_one_c
 async fn an_unconfirmed_address_gets_no_notification() {
     let Some(sink) = SmtpSink::start().await else { return };
     let app = site_with_mail(sink.config(), false).await;
-    say(&Reader::new(&app), "Ruth", RUTH_EMAIL, "Madame was crying.", &[("subscribe", "1")]).await;
+    say(&Agent::new(&app), "Ruth", RUTH_EMAIL, "Madame was crying.", &[("subscribe", "1")]).await;
     sink.wait_for(1, |m| m.is_to(RUTH_EMAIL)).await;
-    say(&Reader::new(&app), "Tommy", TOMMY_EMAIL, "Another comment, approved.", &[]).await;
+    say(&Agent::new(&app), "Tommy", TOMMY_EMAIL, "Another comment, approved.", &[]).await;
     sink.wait_for(2, |m| m.is_to(WRITER)).await;
     let to_ruth = sink.settle(&app.app, |m| m.is_to(RUTH_EMAIL)).await;
     assert_eq!(to_ruth.len(), 1, "only the confirmation: {to_ruth:#?}");
@@ -110,23 +110,23 @@ async fn an_unconfirmed_address_gets_no_notification() {
 async fn the_author_hears_of_held_and_of_approved_comments_until_they_unsubscribe() {
     let Some(sink) = SmtpSink::start().await else { return };
     let app = site_with_mail(sink.config(), true).await;
-    say(&Reader::new(&app), "Ruth", RUTH_EMAIL, "A first comment waits.", &[]).await;
+    say(&Agent::new(&app), "Ruth", RUTH_EMAIL, "A first comment waits.", &[]).await;
     let held = sink.wait_for(1, |m| m.is_to(WRITER)).await.remove(0);
     assert_eq!(held.subject(), format!("New comment awaiting moderation on “{ESSAY_TITLE}”"));
     assert!(held.text.contains("A first comment waits."), "{}", held.text);
 
     app.set("comment_policy", json!({ "min_fill_seconds": 0, "hold_first_comment": false })).await;
-    say(&Reader::new(&app), "Tommy", TOMMY_EMAIL, "An approved comment.", &[]).await;
+    say(&Agent::new(&app), "Tommy", TOMMY_EMAIL, "An approved comment.", &[]).await;
     let approved = sink.wait_for(2, |m| m.is_to(WRITER)).await.remove(1);
     assert_eq!(approved.subject(), format!("New comment on “{ESSAY_TITLE}”"));
     assert!(approved.text.contains("#comment-"), "links to the comment: {}", approved.text);
 
     let url = approved.header("list-unsubscribe").unwrap().trim_matches(['<', '>']).to_string();
-    let page = Reader::new(&app).get(&url[app.base.len()..]).await;
+    let page = Agent::new(&app).get(&url[app.base.len()..]).await;
     assert!(page.body.contains("comment notifications"), "{}", page.body);
     let response = reqwest::Client::new().post(&url).form(&[("List-Unsubscribe", "One-Click")]).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    say(&Reader::new(&app), "Chrissie", "chrissie@cottages.example", "Nobody is told of this one.", &[]).await;
+    say(&Agent::new(&app), "Chrissie", "chrissie@cottages.example", "Nobody is told of this one.", &[]).await;
     assert_eq!(sink.settle(&app.app, |m| m.is_to(WRITER)).await.len(), 2, "the author unsubscribed");
 }
 
@@ -137,7 +137,7 @@ async fn mail_that_fails_is_retried_and_goes_once_the_server_is_up() {
         return;
     }
     let app = site_with_mail(config_for_port(port), true).await;
-    say(&Reader::new(&app), "Ruth", RUTH_EMAIL, "Sent while the mail server is down.", &[]).await;
+    say(&Agent::new(&app), "Ruth", RUTH_EMAIL, "Sent while the mail server is down.", &[]).await;
     tokio::time::sleep(Duration::from_millis(1200)).await;
     assert_eq!(app.app.store().pending_jobs().await.unwrap(), 1, "the mail waits for another try");
     let sink = SmtpSink::start_on(port).await.unwrap();
@@ -160,7 +160,7 @@ async fn a_comment_is_answered_at_once_even_when_the_smtp_server_hangs() {
     let smtp = quire_app::config::SmtpConfig { timeout_seconds: 60.0, ..config_for_port(port) };
     let app = site_with_mail(smtp, true).await;
     let started = Instant::now();
-    say(&Reader::new(&app), "Ruth", RUTH_EMAIL, "Quick, even with a stuck server.", &[]).await;
+    say(&Agent::new(&app), "Ruth", RUTH_EMAIL, "Quick, even with a stuck server.", &[]).await;
     assert!(started.elapsed() < Duration::from_secs(3), "the request waited for mail: {:?}", started.elapsed());
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(app.app.store().pending_jobs().await.unwrap(), 1, "the mail is still on its way");
@@ -171,7 +171,7 @@ async fn a_comment_is_answered_at_once_even_when_the_smtp_server_hangs() {
 async fn without_smtp_no_mail_is_queued() {
     let app = TestApp::with_demo().await;
     app.set("comment_policy", json!({ "min_fill_seconds": 0 })).await;
-    say(&Reader::new(&app), "Ruth", RUTH_EMAIL, "No mail here.", &[("subscribe", "1")]).await;
+    say(&Agent::new(&app), "Ruth", RUTH_EMAIL, "No mail here.", &[("subscribe", "1")]).await;
     assert_eq!(app.app.store().pending_jobs().await.unwrap(), 0);
     assert!(!app.workers.as_ref().unwrap().is_running(), "no mail worker without [smtp]");
 }
@@ -194,7 +194,7 @@ async fn a_cross_site_confirmation_is_refused() {
 
 /// Asks for a reader's data through the public page; returns the page's answer.
 async fn ask_for_data(app: &TestApp, email: &str) -> crate::support::Page {
-    let reader = Reader::new(app);
+    let reader = Agent::new(app);
     let form = reader.get("/comments/my-data").await;
     assert_eq!(form.attrs("form.notice-form input[name=email]", "type"), vec!["email".to_string()]);
     reader.post("/comments/my-data", &[("email", email)]).await
@@ -206,7 +206,7 @@ async fn a_data_request_answers_the_same_for_every_address_and_mails_only_known_
     let app = site_with_mail(sink.config(), false).await;
     let fields = ruth("Madame was crying.");
     let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    assert_eq!(Reader::new(&app).comment(TestApp::ESSAY, &fields).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(Agent::new(&app).comment(TestApp::ESSAY, &fields).await.status, StatusCode::SEE_OTHER);
     let known = ask_for_data(&app, RUTH_EMAIL).await;
     let unknown = ask_for_data(&app, "nobody@nowhere.example").await;
     assert_eq!(known.status, StatusCode::OK);
@@ -243,10 +243,10 @@ async fn data_link(app: &TestApp, sink: &SmtpSink, path: &str) -> String {
 async fn the_export_holds_the_readers_comments_and_nobody_elses() {
     let Some(sink) = SmtpSink::start().await else { return };
     let app = site_with_mail(sink.config(), false).await;
-    let ruth_reader = Reader::new(&app);
+    let ruth_reader = Agent::new(&app);
     say(&ruth_reader, "Ruth", RUTH_EMAIL, "First thought.", &[("subscribe", "1")]).await;
     say(&ruth_reader, "Ruth", RUTH_EMAIL, "Second thought.", &[]).await;
-    say(&Reader::new(&app), "Tommy", TOMMY_EMAIL, "Tommy's thought.", &[]).await;
+    say(&Agent::new(&app), "Tommy", TOMMY_EMAIL, "Tommy's thought.", &[]).await;
     let link = data_link(&app, &sink, "/comments/my-data/export?token=").await;
     let export = app.get(&link).await;
     assert_eq!(export.status, StatusCode::OK);
@@ -266,19 +266,19 @@ async fn the_export_holds_the_readers_comments_and_nobody_elses() {
 async fn deleting_a_readers_data_keeps_the_thread_of_others_intact() {
     let Some(sink) = SmtpSink::start().await else { return };
     let app = site_with_mail(sink.config(), false).await;
-    let ruth_reader = Reader::new(&app);
+    let ruth_reader = Agent::new(&app);
     let answered = say(&ruth_reader, "Ruth", RUTH_EMAIL, "Answered thought.", &[]).await;
     let lone = say(&ruth_reader, "Ruth", RUTH_EMAIL, "Lone thought.", &[]).await;
     let parent = answered.to_string();
     let reply =
-        say(&Reader::new(&app), "Tommy", TOMMY_EMAIL, "Tommy answers Ruth.", &[("comment_parent", &parent)]).await;
+        say(&Agent::new(&app), "Tommy", TOMMY_EMAIL, "Tommy answers Ruth.", &[("comment_parent", &parent)]).await;
     let link = data_link(&app, &sink, "/comments/my-data/delete?token=").await;
 
-    let page = Reader::new(&app).get(&link).await;
+    let page = Agent::new(&app).get(&link).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(app.get(TestApp::ESSAY).await.body.contains("Lone thought."), "a GET deletes nothing");
     let token = page.attrs("form.notice-form input[name=token]", "value").pop().unwrap();
-    let done = Reader::new(&app).post("/comments/my-data/delete", &[("token", &token)]).await;
+    let done = Agent::new(&app).post("/comments/my-data/delete", &[("token", &token)]).await;
     assert_eq!(done.status, StatusCode::OK, "{}", done.body);
 
     let essay = app.get(TestApp::ESSAY).await;

@@ -172,6 +172,18 @@ impl Agent {
 
     /// Loads the post, fills the comment form with `fields` over what the page offers, and sends it.
     pub async fn comment(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        self.comment_with(path, fields, &[]).await
+    }
+
+    /// As [`Agent::comment`], with extra request headers (`Accept: application/json`…).
+    pub async fn comment_with(&self, path: &str, fields: &[(&str, &str)], headers: &[(&str, &str)]) -> Page {
+        let form = self.fill(path, fields).await;
+        let form: Vec<(&str, &str)> = form.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        self.post_with("/comments", &form, headers).await
+    }
+
+    /// Loads the post and answers its form's fields with `fields` over what the page offers.
+    pub async fn fill(&self, path: &str, fields: &[(&str, &str)]) -> Vec<(String, String)> {
         let page = self.get(path).await;
         let mut form: Vec<(String, String)> = ["comment_post_ID", "quire_token", "comment_parent"]
             .iter()
@@ -184,8 +196,13 @@ impl Agent {
             form.retain(|(n, _)| n != name);
             form.push((name.to_string(), value.to_string()));
         }
-        let response = self.client.post(format!("{}/comments", self.base)).form(&form).send().await;
-        read(response.unwrap_or_else(|e| panic!("POST /comments: {e}"))).await
+        form
+    }
+
+    /// Sends a filled form to `POST /comments`.
+    pub async fn send(&self, form: &[(String, String)]) -> Page {
+        let form: Vec<(&str, &str)> = form.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        self.post("/comments", &form).await
     }
 
     /// Signs in through the form (as a person would: load it, fill it, send it).
@@ -367,77 +384,6 @@ impl Drop for TestApp {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-    }
-}
-
-/// A browser with its own cookies, as one reader.
-pub struct Reader {
-    /// A client with a cookie jar that does not follow redirects.
-    pub client: reqwest::Client,
-    base: String,
-}
-
-impl Reader {
-    /// A reader with an empty cookie jar.
-    pub fn new(app: &TestApp) -> Reader {
-        let client =
-            reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        Reader { client, base: app.base.clone() }
-    }
-
-    /// GET a path with this reader's cookies.
-    pub async fn get(&self, path: &str) -> Page {
-        Self::read(self.client.get(format!("{}{path}", self.base)).send().await.unwrap()).await
-    }
-
-    /// POST form fields to a path, with extra headers.
-    pub async fn post(&self, path: &str, form: &[(&str, &str)], headers: &[(&str, &str)]) -> Page {
-        let mut request = self.client.post(format!("{}{path}", self.base)).form(form);
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
-        Self::read(request.send().await.unwrap()).await
-    }
-
-    async fn read(response: reqwest::Response) -> Page {
-        let status = response.status();
-        let headers = response.headers().clone();
-        Page { status, headers, body: response.text().await.unwrap() }
-    }
-
-    /// Loads the post, fills the form with `fields` over what the page offers, and sends it.
-    pub async fn comment(&self, path: &str, fields: &[(&str, &str)]) -> Page {
-        self.comment_with(path, fields, &[]).await
-    }
-
-    /// As [`Reader::comment`], with extra request headers (`Accept: application/json`…).
-    pub async fn comment_with(&self, path: &str, fields: &[(&str, &str)], headers: &[(&str, &str)]) -> Page {
-        let form = self.fill(path, fields).await;
-        let form: Vec<(&str, &str)> = form.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
-        self.post("/comments", &form, headers).await
-    }
-
-    /// Loads the post and answers its form's fields with `fields` over what the page offers.
-    pub async fn fill(&self, path: &str, fields: &[(&str, &str)]) -> Vec<(String, String)> {
-        let page = self.get(path).await;
-        let mut form: Vec<(String, String)> = ["comment_post_ID", "quire_token", "comment_parent"]
-            .iter()
-            .map(|name| {
-                let value = page.attrs(&format!("#commentform input[name={name}]"), "value").pop().unwrap_or_default();
-                (name.to_string(), value)
-            })
-            .collect();
-        for (name, value) in fields {
-            form.retain(|(n, _)| n != name);
-            form.push((name.to_string(), value.to_string()));
-        }
-        form
-    }
-
-    /// Sends a filled form to `POST /comments`.
-    pub async fn send(&self, form: &[(String, String)]) -> Page {
-        let form: Vec<(&str, &str)> = form.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
-        self.post("/comments", &form, &[]).await
     }
 }
 

@@ -9,7 +9,7 @@ use std::process::Command;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::support::{Agent, Options, Reader, TestApp, without_fill_delay};
+use crate::support::{Agent, Options, TestApp, without_fill_delay};
 
 /// Each kind of page a reader can reach, with the status it must answer with. The list runs with
 /// `posts_per_page = 1`, so that the home page has a second page and archives paginate.
@@ -65,12 +65,12 @@ async fn every_kind_of_reader_page_is_valid_html5() {
     }
     // What only a commenter sees: their pending comment with Edit and Delete, and those pages.
     without_fill_delay(&app).await;
-    let ruth = Reader::new(&app);
+    let ruth = Agent::new(&app);
     let fields = [("author", "Ruth"), ("email", "ruth@hailsham.example"), ("comment", "Madame was *crying*.")];
     let sent = ruth.comment(TestApp::ESSAY, &fields).await;
     let id = sent.header("location").unwrap().rsplit("#comment-").next().unwrap().to_string();
     let refused_edit =
-        ruth.post(&format!("/comments/{id}/edit"), &[("comment", ""), ("quire_edit_token", "x")], &[]).await;
+        ruth.post_with(&format!("/comments/{id}/edit"), &[("comment", ""), ("quire_edit_token", "x")], &[]).await;
     let own_pages = [
         ("essay-with-own-comment", ruth.get(TestApp::ESSAY).await, StatusCode::OK),
         ("comment-edit", ruth.get(&format!("/comments/{id}/edit")).await, StatusCode::OK),
