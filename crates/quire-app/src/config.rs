@@ -33,6 +33,97 @@ pub struct Config {
     /// Serve Prometheus metrics at `/metrics` on the main address. Off by default; when on, let
     /// only your scraper reach that path (at the reverse proxy, for example).
     pub metrics: bool,
+    /// Outgoing mail (`[smtp]`); without it Quire sends and queues no mail.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub smtp: Option<SmtpConfig>,
+}
+
+/// How the SMTP connection is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpSecurity {
+    /// Plain text (only for a relay on the same machine or a test sink).
+    None,
+    /// Upgrade with STARTTLS, required (port 587 by default).
+    #[default]
+    Starttls,
+    /// TLS from the first byte (port 465 by default).
+    Tls,
+}
+
+/// The `[smtp]` table: the server that carries Quire's mail.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpConfig {
+    /// Server host name (checked against its TLS certificate).
+    pub host: String,
+    /// Port; defaults to 25, 587 or 465 after `security`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    /// "none", "starttls" (default) or "tls".
+    #[serde(default)]
+    pub security: SmtpSecurity,
+    /// User name for SMTP AUTH, if the server wants one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// Password for SMTP AUTH (better given as `QUIRE_SMTP_PASSWORD`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+    /// Sender, e.g. `Quire <noreply@example.org>`.
+    pub from: String,
+    /// Seconds one SMTP conversation may take before it is abandoned and retried.
+    #[serde(default = "SmtpConfig::default_timeout")]
+    pub timeout_seconds: f64,
+    /// Seconds before the first retry of a failed mail; each later retry waits twice as long.
+    #[serde(default = "SmtpConfig::default_retry")]
+    pub retry_seconds: f64,
+    /// Attempts before a mail is given up (kept in the jobs table with its last error).
+    #[serde(default = "SmtpConfig::default_attempts")]
+    pub max_attempts: u32,
+}
+
+impl SmtpConfig {
+    fn default_timeout() -> f64 {
+        30.0
+    }
+
+    fn default_retry() -> f64 {
+        60.0
+    }
+
+    fn default_attempts() -> u32 {
+        8
+    }
+
+    /// The port in effect.
+    pub fn port(&self) -> u16 {
+        self.port.unwrap_or(match self.security {
+            SmtpSecurity::None => 25,
+            SmtpSecurity::Starttls => 587,
+            SmtpSecurity::Tls => 465,
+        })
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if self.host.trim().is_empty() || self.host.chars().any(|c| c.is_whitespace() || c == '/') {
+            return Err(ConfigError(format!("smtp.host {:?} must be a host name", self.host)));
+        }
+        self.from
+            .parse::<lettre::message::Mailbox>()
+            .map_err(|e| ConfigError(format!("smtp.from {:?} is not a valid sender address: {e}", self.from)))?;
+        if self.username.is_some() != self.password.is_some() {
+            return Err(ConfigError("smtp.username and smtp.password go together: give both or neither".into()));
+        }
+        let positive = |what: &str, v: f64| {
+            if v.is_finite() && v > 0.0 { Ok(()) } else { Err(ConfigError(format!("smtp.{what} must be above 0"))) }
+        };
+        positive("timeout_seconds", self.timeout_seconds)?;
+        positive("retry_seconds", self.retry_seconds)?;
+        if self.max_attempts == 0 {
+            return Err(ConfigError("smtp.max_attempts must be at least 1".into()));
+        }
+        Ok(())
+    }
 }
 
 impl Default for Config {
@@ -48,6 +139,7 @@ impl Default for Config {
             page_cache_entries: 4096,
             shutdown_grace_seconds: 20,
             metrics: false,
+            smtp: None,
         }
     }
 }
@@ -90,14 +182,20 @@ const ENV_KEYS: &[&str] = &[
     "metrics",
 ];
 
+/// Keys of `[smtp]` also read from `QUIRE_SMTP_*` (so the password need not sit in a file).
+const SMTP_ENV_KEYS: &[&str] =
+    &["host", "port", "security", "username", "password", "from", "timeout_seconds", "retry_seconds", "max_attempts"];
+
 impl Config {
     /// Loads the configuration from every source. `config_file` is `--config`; without it,
     /// `<data_dir>/quire.toml` is read when it exists.
     pub fn load(config_file: Option<&Path>, overrides: &ConfigOverrides) -> Result<Config, ConfigError> {
         let env = || Env::prefixed("QUIRE_").only(ENV_KEYS);
+        let smtp_env = || Env::prefixed("QUIRE_SMTP_").only(SMTP_ENV_KEYS).map(|k| format!("smtp.{k}").into());
         // The data dir decides where quire.toml lives, so find it first from the stronger sources.
         let early: Config = Figment::from(Serialized::defaults(Config::default()))
             .merge(env())
+            .merge(smtp_env())
             .merge(Serialized::defaults(overrides))
             .extract()
             .map_err(|e| ConfigError(one_line(&e)))?;
@@ -114,6 +212,7 @@ impl Config {
         }
         let config: Config = figment
             .merge(env())
+            .merge(smtp_env())
             .merge(Serialized::defaults(overrides))
             .extract()
             .map_err(|e| ConfigError(one_line(&e)))?;
@@ -139,6 +238,9 @@ impl Config {
         }
         if self.theme.is_empty() || !self.theme.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
             return Err(ConfigError(format!("theme {:?} must be a plain directory name", self.theme)));
+        }
+        if let Some(smtp) = &self.smtp {
+            smtp.validate()?;
         }
         Ok(())
     }
@@ -168,9 +270,22 @@ impl Config {
     pub fn to_toml(&self) -> String {
         let mut out = String::new();
         let value = serde_json::to_value(self).unwrap_or_default();
-        if let Some(map) = value.as_object() {
-            for (k, v) in map {
-                if !v.is_null() {
+        let Some(map) = value.as_object() else { return out };
+        let mut tables = Vec::new();
+        for (k, v) in map {
+            match v {
+                serde_json::Value::Null => {}
+                serde_json::Value::Object(table) => tables.push((k, table)),
+                _ => out.push_str(&format!("{k} = {v}\n")),
+            }
+        }
+        for (name, table) in tables {
+            out.push_str(&format!("\n[{name}]\n"));
+            for (k, v) in table {
+                // Secrets are never printed; say only that one is set.
+                if k == "password" {
+                    out.push_str("# password is set (not shown)\n");
+                } else if !v.is_null() {
                     out.push_str(&format!("{k} = {v}\n"));
                 }
             }
@@ -223,5 +338,35 @@ mod tests {
     fn nonsense_values_are_refused() {
         let overrides = ConfigOverrides { database_url: Some("mysql://x".into()), ..Default::default() };
         assert!(Config::load(None, &overrides).is_err());
+    }
+
+    #[test]
+    fn an_smtp_table_is_read_with_defaults_after_its_security() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let file = dir.path().join("quire.toml");
+        std::fs::write(
+            &file,
+            "[smtp]\nhost = \"mail.example.org\"\nsecurity = \"tls\"\nusername = \"u\"\npassword = \"p4ss\"\n\
+             from = \"Quire <noreply@example.org>\"\n",
+        )?;
+        let config = Config::load(Some(&file), &ConfigOverrides::default())?;
+        let smtp = config.smtp.as_ref().ok_or("no smtp")?;
+        assert_eq!((smtp.port(), smtp.security, smtp.max_attempts), (465, SmtpSecurity::Tls, 8));
+        let printed = config.to_toml();
+        assert!(printed.contains("[smtp]") && printed.contains("host = \"mail.example.org\""), "{printed}");
+        assert!(!printed.contains("p4ss"), "the password is never printed: {printed}");
+        Ok(())
+    }
+
+    #[test]
+    fn a_bad_sender_address_is_refused_in_one_line() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let file = dir.path().join("quire.toml");
+        std::fs::write(&file, "[smtp]\nhost = \"mail.example.org\"\nfrom = \"Quire <not an address>\"\n")?;
+        let err = Config::load(Some(&file), &ConfigOverrides::default()).err().map(|e| e.to_string());
+        assert!(err.as_deref().is_some_and(|e| e.contains("smtp.from") && !e.contains('\n')), "{err:?}");
+        std::fs::write(&file, "[smtp]\nhost = \"mail.example.org\"\nfrom = \"a@b.org\"\nsecurity = \"ssl\"\n")?;
+        assert!(Config::load(Some(&file), &ConfigOverrides::default()).is_err(), "unknown security");
+        Ok(())
     }
 }

@@ -1,11 +1,14 @@
 //! Quire's use cases, shared by the web server, the CLI and background jobs: opening a site,
-//! reading it (view models for pages and feeds), publishing, users, and the demo site.
+//! reading it (view models for pages and feeds), publishing, users and their sign-in, and the demo site.
 
+pub mod accounts;
 pub mod avatars;
 pub mod comments;
 pub mod config;
 pub mod demo;
 mod error;
+pub mod jobs;
+pub mod mail;
 pub mod media;
 pub mod metrics;
 pub mod publishing;
@@ -42,6 +45,12 @@ struct Inner {
     keys: comments::Keys,
     metrics: Metrics,
     spam_checker: Arc<dyn SpamChecker>,
+    /// Opens `/admin/setup` while the site has no account; never stored.
+    setup_token: String,
+    /// The SMTP server, when `[smtp]` is configured.
+    mailer: Option<Arc<mail::Mailer>>,
+    /// Wakes the mail worker when a request queues mail.
+    wake: tokio::sync::Notify,
 }
 
 impl App {
@@ -52,6 +61,7 @@ impl App {
         let store = Store::connect(&config.database_url()).await?;
         store.migrate().await?;
         let app = App::from_parts(config, store).await?;
+        app.sweep_sessions().await?;
         if app.config().demo && app.store().is_empty().await? {
             demo::load(&app).await?;
             app.refresh().await?;
@@ -74,6 +84,7 @@ impl App {
         let settings = SiteSettings::load(&store).await?;
         let version = store.content_version().await?;
         let keys = comments::Keys::load(&store).await?;
+        let mailer = config.smtp.as_ref().map(mail::Mailer::new).transpose()?.map(Arc::new);
         Ok(App {
             inner: Arc::new(Inner {
                 config,
@@ -83,6 +94,9 @@ impl App {
                 keys,
                 metrics: Metrics::new(),
                 spam_checker,
+                setup_token: accounts::setup::new_setup_token(),
+                mailer,
+                wake: tokio::sync::Notify::new(),
             }),
         })
     }
@@ -110,6 +124,20 @@ impl App {
     /// The outside spam checker, asked only when the `spam_checker` setting turns it on.
     pub fn spam_checker(&self) -> &dyn SpamChecker {
         self.inner.spam_checker.as_ref()
+    }
+
+    fn inner_setup_token(&self) -> &str {
+        &self.inner.setup_token
+    }
+
+    /// The SMTP server, when mail is configured.
+    pub(crate) fn mailer(&self) -> Option<Arc<mail::Mailer>> {
+        self.inner.mailer.clone()
+    }
+
+    /// Tells the mail worker that jobs are waiting (it also looks every few seconds anyway).
+    pub(crate) fn wake_workers(&self) {
+        self.inner.wake.notify_one();
     }
 
     /// The current site settings.

@@ -31,6 +31,8 @@ pub struct SiteSettings {
     /// Top-level comment threads per page under a post (WordPress's "break comments into pages");
     /// 0 shows every thread on one page.
     pub comment_threads_per_page: u32,
+    /// How many failed sign-ins an account and an address may have before they must wait.
+    pub sign_in_rate: SignInRate,
     /// Show Gravatar images for commenters (sends a hash of their email to gravatar.com); off by
     /// default: avatars are identicons made here.
     pub gravatar: bool,
@@ -53,6 +55,7 @@ impl Default for SiteSettings {
             comment_threads_per_page: 50,
             comment_rate: CommentRate::default(),
             spam_checker: SpamCheckerSettings::default(),
+            sign_in_rate: SignInRate::default(),
         }
     }
 }
@@ -72,6 +75,25 @@ pub struct CommentRate {
 impl Default for CommentRate {
     fn default() -> Self {
         CommentRate { per_ip: 5.0, per_subnet: 20.0, seconds: 300.0 }
+    }
+}
+
+/// Failed sign-ins allowed before a wait, as token buckets held in the database (so they bind every
+/// instance). Only failures spend tokens; a good sign-in refills its account's bucket.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SignInRate {
+    /// Failures allowed per account (by the email typed, whether or not it exists).
+    pub per_account: f64,
+    /// Failures allowed per IP address (per /64 for IPv6), whatever accounts they tried.
+    pub per_ip: f64,
+    /// Seconds for a bucket to refill completely.
+    pub seconds: f64,
+}
+
+impl Default for SignInRate {
+    fn default() -> Self {
+        SignInRate { per_account: 5.0, per_ip: 20.0, seconds: 900.0 }
     }
 }
 

@@ -1,7 +1,7 @@
 //! Staff accounts: creation with an argon2id password hash and a unique author slug.
 
 use argon2::Argon2;
-use argon2::password_hash::PasswordHasher;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use quire_core::{Email, Role, User};
 use quire_store::NewUser;
 use rand::Rng;
@@ -33,6 +33,19 @@ pub fn hash_password(password: &str) -> Result<String, Error> {
         .map_err(|e| Error::Invalid(format!("cannot hash password: {e}")))
 }
 
+/// [`hash_password`] on a blocking thread: argon2id is deliberately slow and must not stall the
+/// async workers.
+pub async fn hash_password_off_thread(password: String) -> Result<String, Error> {
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| Error::Invalid(format!("cannot hash password: {e}")))?
+}
+
+/// Whether `password` matches the argon2 PHC string `hash` (false for a malformed hash).
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    Argon2::default().verify_password(password.as_bytes(), hash).is_ok()
+}
+
 /// A random password of 20 characters from an unambiguous alphabet (about 115 bits).
 pub fn generate_password() -> String {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
@@ -40,9 +53,28 @@ pub fn generate_password() -> String {
     (0..20).map(|_| ALPHABET.get(rng.random_range(0..ALPHABET.len())).copied().unwrap_or(b'x') as char).collect()
 }
 
+/// Refuses a password outside the accepted lengths, saying how long it is.
+pub fn check_password(password: &str) -> Result<(), Error> {
+    let length = password.chars().count();
+    if !(MIN_PASSWORD_LEN..=MAX_PASSWORD_LEN).contains(&length) {
+        return Err(Error::Invalid(format!(
+            "the password must be {MIN_PASSWORD_LEN} to {MAX_PASSWORD_LEN} characters (it has {length})"
+        )));
+    }
+    Ok(())
+}
+
 impl App {
     /// Creates a staff account; returns it and the generated password when none was given.
     pub async fn add_user(&self, account: NewAccount) -> Result<(User, Option<String>), Error> {
+        let (new_user, generated) = self.prepare_account(account).await?;
+        let user = self.store().create_user(&new_user).await?;
+        Ok((user, generated))
+    }
+
+    /// Checks an account as typed and turns it into one to store (password hashed, slug free);
+    /// returns the generated password when none was given.
+    pub(crate) async fn prepare_account(&self, account: NewAccount) -> Result<(NewUser, Option<String>), Error> {
         let email = Email::parse(&account.email).map_err(|e| Error::Invalid(e.0))?;
         let name = account.name.trim().to_string();
         if name.is_empty() || name.chars().count() > 100 {
@@ -58,25 +90,10 @@ impl App {
                 (p.clone(), Some(p))
             }
         };
-        let length = password.chars().count();
-        if !(MIN_PASSWORD_LEN..=MAX_PASSWORD_LEN).contains(&length) {
-            return Err(Error::Invalid(format!(
-                "the password must be {MIN_PASSWORD_LEN} to {MAX_PASSWORD_LEN} characters (it has {length})"
-            )));
-        }
+        check_password(&password)?;
         let slug = self.free_author_slug(&name).await?;
-        let user = self
-            .store()
-            .create_user(&NewUser {
-                email,
-                name,
-                slug,
-                role: account.role,
-                password_hash: Some(hash_password(&password)?),
-                bio: None,
-            })
-            .await?;
-        Ok((user, generated))
+        let password_hash = Some(hash_password_off_thread(password).await?);
+        Ok((NewUser { email, name, slug, role: account.role, password_hash, bio: None }, generated))
     }
 
     /// An author slug made from `name` that no account uses yet.

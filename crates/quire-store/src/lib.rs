@@ -3,6 +3,7 @@
 //! that changes what readers see bumps the content version in the same transaction.
 
 mod error;
+mod mail;
 mod model;
 mod postgres;
 mod sqlite;
@@ -11,6 +12,7 @@ pub mod testing;
 mod timestamp;
 
 pub use error::StoreError;
+pub use mail::*;
 pub use model::*;
 pub use postgres::{PgStore, VERSION_CHANNEL, VersionListener};
 pub use sqlite::SqliteStore;
@@ -115,6 +117,105 @@ impl Store {
     /// Number of staff accounts.
     pub async fn count_users(&self) -> Result<u64, StoreError> {
         dispatch!(self, s => s.count_users().await)
+    }
+
+    /// Number of staff accounts that can sign in with a password.
+    pub async fn count_users_with_password(&self) -> Result<u64, StoreError> {
+        dispatch!(self, s => s.count_users_with_password().await)
+    }
+
+    /// Creates the site's first account that can sign in, atomically: `None` (and nothing written)
+    /// when an account with a password exists already, so a set-up page raced twice makes one admin.
+    /// Accounts without a password (the demo's writer, imported authors) do not count.
+    pub async fn create_first_user(&self, user: &NewUser) -> Result<Option<User>, StoreError> {
+        dispatch!(self, s => s.create_first_user(user).await)
+    }
+
+    /// An account with its password hash and state, by email (case-insensitive), for signing in.
+    pub async fn credentials_by_email(&self, email: &str) -> Result<Option<Credentials>, StoreError> {
+        dispatch!(self, s => s.credentials_by_email(email).await)
+    }
+
+    /// An account with its password hash and state, by id (to check a current password).
+    pub async fn credentials(&self, id: UserId) -> Result<Option<Credentials>, StoreError> {
+        dispatch!(self, s => s.credentials(id).await)
+    }
+
+    /// Replaces an account's password hash; false when there is no such account.
+    pub async fn set_password(&self, id: UserId, hash: &str, at: time::OffsetDateTime) -> Result<bool, StoreError> {
+        dispatch!(self, s => s.set_password(id, hash, at).await)
+    }
+
+    /// Deactivates an account at `at` (it can no longer sign in, its sessions stop working) or,
+    /// with `None`, reactivates it; false when there is no such account.
+    pub async fn set_user_deactivated(&self, id: UserId, at: Option<time::OffsetDateTime>) -> Result<bool, StoreError> {
+        dispatch!(self, s => s.set_user_deactivated(id, at).await)
+    }
+
+    // --- sessions ----------------------------------------------------------------------------
+
+    /// Records a staff session.
+    pub async fn create_session(&self, session: &NewSession) -> Result<(), StoreError> {
+        dispatch!(self, s => s.create_session(session).await)
+    }
+
+    /// A live session by id (the hash of its secret) with its account; `None` when unknown,
+    /// expired at `now`, or the account is deactivated.
+    pub async fn session(&self, id: &str, now: time::OffsetDateTime) -> Result<Option<(Session, User)>, StoreError> {
+        dispatch!(self, s => s.session(id, now).await)
+    }
+
+    /// Marks a live session used at `now` and moves its expiry (sliding expiry).
+    pub async fn touch_session(
+        &self,
+        id: &str,
+        now: time::OffsetDateTime,
+        expires_at: time::OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        dispatch!(self, s => s.touch_session(id, now, expires_at).await)
+    }
+
+    /// Ends one session; false when it did not exist.
+    pub async fn delete_session(&self, id: &str) -> Result<bool, StoreError> {
+        dispatch!(self, s => s.delete_session(id).await)
+    }
+
+    /// Ends every session of an account but `except` (sign out everywhere, password change);
+    /// returns how many ended.
+    pub async fn delete_sessions_of(&self, user: UserId, except: Option<&str>) -> Result<u64, StoreError> {
+        dispatch!(self, s => s.delete_sessions_of(user, except).await)
+    }
+
+    /// An account's live sessions, most recently used first.
+    pub async fn sessions_of(&self, user: UserId, now: time::OffsetDateTime) -> Result<Vec<Session>, StoreError> {
+        dispatch!(self, s => s.sessions_of(user, now).await)
+    }
+
+    /// Forgets sessions that lapsed before `now`; returns how many.
+    pub async fn delete_expired_sessions(&self, now: time::OffsetDateTime) -> Result<u64, StoreError> {
+        dispatch!(self, s => s.delete_expired_sessions(now).await)
+    }
+
+    // --- rate limits -------------------------------------------------------------------------
+
+    /// Seconds until every bucket of `limits` holds a token again, or `None` when all do now.
+    /// Reads only: for limits on failures, checked before the attempt and spent after it fails.
+    pub async fn rate_limit_wait(
+        &self,
+        limits: &[RateLimit],
+        now: time::OffsetDateTime,
+    ) -> Result<Option<u32>, StoreError> {
+        dispatch!(self, s => s.rate_limit_wait(limits, now).await)
+    }
+
+    /// Takes a token from each bucket of `limits`, leaving empty buckets empty (never refuses).
+    pub async fn spend_tokens(&self, limits: &[RateLimit], now: time::OffsetDateTime) -> Result<(), StoreError> {
+        dispatch!(self, s => s.spend_tokens(limits, now).await)
+    }
+
+    /// Refills the named buckets completely (e.g. an account's failures after a good sign-in).
+    pub async fn reset_buckets(&self, keys: &[String]) -> Result<(), StoreError> {
+        dispatch!(self, s => s.reset_buckets(keys).await)
     }
 
     // --- posts -------------------------------------------------------------------------------
@@ -322,5 +423,86 @@ impl Store {
     /// Records that `from_path` moved to `to_path`.
     pub async fn put_redirect(&self, from_path: &str, to_path: &str) -> Result<(), StoreError> {
         dispatch!(self, s => s.put_redirect(from_path, to_path).await)
+    }
+}
+
+/// Mail: reply subscriptions, staff notification preferences, sent-mail markers, readers' data.
+impl Store {
+    /// Records an unconfirmed subscription and queues its confirmation mail, both only when the
+    /// address is not subscribed to the post yet; the new id, or `None` when it already was.
+    pub async fn subscribe(&self, subscription: &NewSubscription) -> Result<Option<i64>, StoreError> {
+        dispatch!(self, s => s.subscribe(subscription).await)
+    }
+
+    /// A subscription by id.
+    pub async fn subscription(&self, id: i64) -> Result<Option<Subscription>, StoreError> {
+        dispatch!(self, s => s.subscription(id).await)
+    }
+
+    /// The subscription whose confirmation token hashes to `token_hash`.
+    pub async fn subscription_by_token(&self, token_hash: &str) -> Result<Option<Subscription>, StoreError> {
+        dispatch!(self, s => s.subscription_by_token(token_hash).await)
+    }
+
+    /// Replaces a subscription's token hash (each confirmation mail mints a fresh token).
+    pub async fn set_subscription_token(&self, id: i64, token_hash: &str) -> Result<(), StoreError> {
+        dispatch!(self, s => s.set_subscription_token(id, token_hash).await)
+    }
+
+    /// Confirms the subscription whose token hashes to `token_hash` (once; later calls keep the
+    /// first time) and returns it, or `None` when no subscription has that token.
+    pub async fn confirm_subscription(
+        &self,
+        token_hash: &str,
+        now: time::OffsetDateTime,
+    ) -> Result<Option<Subscription>, StoreError> {
+        dispatch!(self, s => s.confirm_subscription(token_hash, now).await)
+    }
+
+    /// Removes a subscription; false when it was already gone.
+    pub async fn delete_subscription(&self, id: i64) -> Result<bool, StoreError> {
+        dispatch!(self, s => s.delete_subscription(id).await)
+    }
+
+    /// Confirmed subscriptions of a post: the only addresses notifications go to.
+    pub async fn confirmed_subscriptions(&self, post: PostId) -> Result<Vec<Subscription>, StoreError> {
+        dispatch!(self, s => s.confirmed_subscriptions(post).await)
+    }
+
+    /// Whether a staff account still wants comment notifications (false for unknown accounts).
+    pub async fn comment_notifications(&self, user: UserId) -> Result<bool, StoreError> {
+        dispatch!(self, s => s.comment_notifications(user).await)
+    }
+
+    /// Turns a staff account's comment notifications on or off.
+    pub async fn set_comment_notifications(&self, user: UserId, on: bool) -> Result<(), StoreError> {
+        dispatch!(self, s => s.set_comment_notifications(user, on).await)
+    }
+
+    /// Queues jobs after taking one token from each bucket, in one transaction; an empty bucket
+    /// refuses with [`StoreError::RateLimited`] and queues nothing.
+    pub async fn enqueue_jobs(&self, jobs: &[NewJob], limits: &[RateLimit]) -> Result<(), StoreError> {
+        dispatch!(self, s => s.enqueue_jobs(jobs, limits).await)
+    }
+
+    /// The Message-ID a job already sent, if it did.
+    pub async fn sent_mail(&self, job: i64) -> Result<Option<String>, StoreError> {
+        dispatch!(self, s => s.sent_mail(job).await)
+    }
+
+    /// Records that a job's mail was accepted by the SMTP server (idempotent).
+    pub async fn record_sent_mail(&self, job: i64, message_id: &str) -> Result<(), StoreError> {
+        dispatch!(self, s => s.record_sent_mail(job, message_id).await)
+    }
+
+    /// Every comment (any status) and subscription stored for an email address.
+    pub async fn reader_data(&self, email: &str) -> Result<ReaderData, StoreError> {
+        dispatch!(self, s => s.reader_data(email).await)
+    }
+
+    /// Erases an email address's data: its comments without replies are deleted, those with
+    /// replies become `tombstone` (keeping their place in the thread), its subscriptions go.
+    pub async fn erase_reader_data(&self, email: &str, tombstone: &Tombstone) -> Result<Erased, StoreError> {
+        dispatch!(self, s => s.erase_reader_data(email, tombstone).await)
     }
 }

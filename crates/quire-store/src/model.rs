@@ -2,7 +2,7 @@
 
 use quire_core::{
     CommentId, CommentStatus, Discussion, Email, MediaId, Post, PostId, PostKind, PostStatus, Role, TermId, TermKind,
-    UserId,
+    User, UserId,
 };
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -241,4 +241,53 @@ pub struct Job {
     pub payload: serde_json::Value,
     /// Attempts made before this one.
     pub attempts: u32,
+}
+
+/// What signing in needs to know about an account besides the account itself.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    /// The account.
+    pub user: User,
+    /// Argon2id PHC string; `None` for accounts that cannot sign in with a password.
+    pub password_hash: Option<String>,
+    /// False once the account was deactivated: it can no longer sign in.
+    pub active: bool,
+    /// When the password last changed (`None`: never since the account was made).
+    pub password_changed_at: Option<OffsetDateTime>,
+}
+
+/// A staff session to record; `id` is the hash of the cookie's secret, never the secret.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    /// Hash of the cookie secret.
+    pub id: String,
+    /// Whose session.
+    pub user_id: UserId,
+    /// When it was made (also its first "last seen").
+    pub created_at: OffsetDateTime,
+    /// When it lapses unless used.
+    pub expires_at: OffsetDateTime,
+    /// The browser's user agent, cut short.
+    pub user_agent: Option<String>,
+    /// Keyed hash of the address it was made from.
+    pub ip_hash: Option<String>,
+}
+
+/// A stored staff session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    /// Hash of the cookie secret.
+    pub id: String,
+    /// Whose session.
+    pub user_id: UserId,
+    /// When it was made.
+    pub created_at: OffsetDateTime,
+    /// Last request that used it (updated at most every so often).
+    pub last_seen_at: OffsetDateTime,
+    /// When it lapses unless used again.
+    pub expires_at: OffsetDateTime,
+    /// The browser's user agent.
+    pub user_agent: Option<String>,
+    /// Keyed hash of the address it was made from.
+    pub ip_hash: Option<String>,
 }

@@ -15,6 +15,7 @@ use quire_core::policy::{RawCommentForm, TimingError};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::csrf::cross_site;
 use crate::error::{AppError, plain};
 use crate::theme::RenderError;
 use crate::{WebState, seo};
@@ -67,41 +68,29 @@ fn guest_cookie_header(state: &WebState, guest: &GuestCookie) -> Option<HeaderVa
     .ok()
 }
 
-/// Refuses state changes that a browser says come from another site (Sec-Fetch-Site, Origin).
-pub fn cross_site(state: &WebState, headers: &HeaderMap) -> bool {
-    let site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
-    if matches!(site, Some("cross-site" | "same-site")) {
-        return true;
-    }
-    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
-    match origin {
-        None | Some("null") if site.is_some() => false,
-        None => false,
-        Some(origin) => {
-            let ours = state.app.config().site_url();
-            let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
-            origin != ours && origin != format!("http://{host}") && origin != format!("https://{host}")
-        }
-    }
-}
-
 /// Whether the client asked for JSON (the enhanced form) rather than a page.
 pub fn wants_json(headers: &HeaderMap) -> bool {
     headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("application/json"))
 }
 
-/// Fills in the parts of the form that depend on the request: the reply target and, for a
-/// returning guest, a real token, their remembered details and their own pending comments.
+/// Fills in the parts of the form that depend on the request: the reply target, a signed-in
+/// staff member's name and email, and for a returning guest a real token, their remembered details
+/// and their own pending comments.
 pub async fn prepare_form(
     state: &WebState,
     page: &mut PostPage,
     query: &ReaderQuery,
     guest: Option<&GuestCookie>,
+    staff: Option<&quire_core::User>,
 ) -> Result<(), AppError> {
     let comments = page.comments.clone();
     let Some(form) = page.form.as_mut() else { return Ok(()) };
     if let Some(id) = query.reply_to {
         form.reply_to = comments.iter().find(|c| c.id == id).map(|c| ReplyTarget { id, name: c.author_name.clone() });
+    }
+    if let Some(user) = staff {
+        form.values.author = user.name.clone();
+        form.values.email = user.email.to_string();
     }
     if let Some(guest) = guest {
         form.token = state.app.form_token(form.post_id);
@@ -203,6 +192,7 @@ pub async fn create(
         return plain(StatusCode::BAD_REQUEST, "The comment form could not be read (it must be UTF-8 form data).");
     };
     let guest = guest_of(&state, &headers);
+    let staff = crate::admin::session::staff_of(&state, &headers).await.map(|s| s.user);
     let raw = RawCommentForm {
         comment: fields.comment.clone(),
         author: fields.author.clone(),
@@ -222,6 +212,7 @@ pub async fn create(
         user_agent: headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_string),
         referrer: headers.get(header::REFERER).and_then(|v| v.to_str().ok()).map(str::to_string),
         proof_of_work: fields.quire_pow.clone(),
+        staff,
     };
     match state.app.submit_comment(submission).await {
         Ok(accepted) => {
@@ -312,7 +303,7 @@ async fn rerender(
     };
     let Resolved::Post(mut page) = state.app.resolve(&path, &query).await.ok()? else { return None };
     let guest = guest_of(state, headers);
-    prepare_form(state, &mut page, &query, guest.as_ref()).await.ok()?;
+    prepare_form(state, &mut page, &query, guest.as_ref(), None).await.ok()?;
     // Without a form (comments closed) there is nowhere to show the text: answer in plain words.
     page.form.as_ref()?;
     if let Some(form) = page.form.as_mut() {

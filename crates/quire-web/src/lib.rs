@@ -1,11 +1,14 @@
 //! Quire's HTTP face: the axum router, the page cache, the theme, security headers and the one
 //! mapping from failures to responses. Handlers stay thin: decode, call `quire-app`, render.
 
+pub mod admin;
 mod cache;
 mod comments;
+pub mod csrf;
 pub mod error;
 pub mod feeds;
 mod headers;
+mod mail;
 mod own_comments;
 mod pages;
 pub mod request;
@@ -63,12 +66,17 @@ pub fn router(state: WebState) -> Router {
         .route("/wp-comments-post.php", axum::routing::post(comments::create))
         .route("/comments/forget", axum::routing::post(comments::forget))
         .route("/comments/{id}/edit", get(own_comments::edit_page).post(own_comments::edit))
-        .route("/comments/{id}/delete", get(own_comments::delete_page).post(own_comments::delete));
+        .route("/comments/{id}/delete", get(own_comments::delete_page).post(own_comments::delete))
+        .route(mail::CONFIRM_PATH, get(mail::confirm_page).post(mail::confirm))
+        .route(mail::UNSUBSCRIBE_PATH, get(mail::unsubscribe_page).post(mail::unsubscribe))
+        .route(mail::MY_DATA_PATH, get(mail::my_data_page).post(mail::my_data_request))
+        .route(mail::EXPORT_PATH, get(mail::my_data_export))
+        .route(mail::DELETE_PATH, get(mail::my_data_delete_page).post(mail::my_data_delete));
     // Off by default (DESIGN.md §3): without the route, /metrics is an ordinary missing page.
     if state.app.config().metrics {
         routes = routes.route("/metrics", get(pages::metrics));
     }
-    let routes = routes.fallback(pages::public).with_state(state.clone());
+    let routes = routes.merge(admin::routes(state.clone())).fallback(pages::public).with_state(state.clone());
     headers::wrap(routes, state)
 }
 

@@ -16,7 +16,8 @@ use quire_core::policy::RejectReason;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::comments::{comment_fragment, cross_site, guest_of, problem, wants_json};
+use crate::comments::{comment_fragment, guest_of, problem, wants_json};
+use crate::csrf::cross_site;
 use crate::error::{AppError, plain};
 use crate::pages::error_page;
 use crate::{WebState, seo};

@@ -85,7 +85,9 @@ pub async fn public(State(state): State<WebState>, method: Method, uri: Uri, hea
         return respond(&state, &page, &headers);
     }
     let guest = crate::comments::guest_of(&state, &headers);
-    match render_public(&state, &path, &query, version, guest.as_ref()).await {
+    let staff = if personal { crate::admin::session::staff_of(&state, &headers).await } else { None };
+    let staff = staff.map(|s| s.user);
+    match render_public(&state, &path, &query, version, guest.as_ref(), staff.as_ref()).await {
         Ok(Rendered::Page(page)) => {
             let page: Arc<CachedPage> = Arc::from(page);
             if !personal {
@@ -117,13 +119,14 @@ async fn render_public(
     query: &quire_app::reading::ReaderQuery,
     version: u64,
     guest: Option<&quire_app::comments::GuestCookie>,
+    staff: Option<&quire_core::User>,
 ) -> Result<Rendered, AppError> {
     let resolved = state.app.resolve(path, query).await?;
     let etag = format!("W/\"{}-{version}\"", state.boot_id);
     let page = match resolved {
         Resolved::MovedTo(to) => return Ok(Rendered::Redirect(to)),
         Resolved::Post(mut page) => {
-            crate::comments::prepare_form(state, &mut page, query, guest).await?;
+            crate::comments::prepare_form(state, &mut page, query, guest, staff).await?;
             let site = state.app.site_view().await?;
             let meta = seo::for_post(&site, &page);
             let html = state

@@ -170,10 +170,12 @@ async fn serve(config: Config) -> Result<(), Failure> {
     })?;
     let app = open(config).await?;
     let watcher = app.spawn_version_watch(Duration::from_secs(1));
+    let workers = app.spawn_workers();
     let state =
         quire_web::WebState::new(app.clone()).map_err(|e| Failure::runtime(format!("cannot load the theme: {e}")))?;
     let address = listener.local_addr().map(|a| a.to_string()).unwrap_or_else(|_| bind.to_string());
     tracing::info!(address = %address, site = %app.config().site_url(), "Quire is serving");
+    announce_setup(&app).await?;
     if std::io::stderr().is_terminal() {
         eprintln!("Quire is serving {} at http://{address}/", app.settings().await.title);
     }
@@ -181,8 +183,22 @@ async fn serve(config: Config) -> Result<(), Failure> {
         .await
         .map_err(|e| Failure::runtime(format!("server failed: {e}")))?;
     watcher.abort();
+    // The mail worker finishes the mail in hand (bounded by the SMTP timeout) before the store closes.
+    workers.stop(grace).await;
     app.store().close().await;
     tracing::info!("stopped");
+    Ok(())
+}
+
+/// While no account can sign in, prints the one-time set-up link (in the log, and on a terminal).
+async fn announce_setup(app: &App) -> Result<(), Failure> {
+    let url = app.setup_url().await.map_err(|e| Failure::runtime(format!("cannot check for accounts: {e}")))?;
+    if let Some(url) = url {
+        tracing::info!(setup_url = %url, "no account can sign in yet: open the set-up link to create the first admin");
+        if std::io::stderr().is_terminal() {
+            eprintln!("No account can sign in yet. Create the first admin at {url}");
+        }
+    }
     Ok(())
 }
 

@@ -181,6 +181,30 @@ fn serve_loads_the_demo_then_stops_cleanly_on_sigterm() {
     let log = stderr(&out);
     assert!(log.contains("shutting down"), "{log}");
     assert!(log.contains("\"request_id\""), "request ids are logged: {log}");
+    assert!(log.contains("/admin/setup?token="), "no account can sign in yet, so the set-up link is logged: {log}");
+}
+
+#[tokio::test]
+async fn an_admin_made_with_user_add_signs_in_and_closes_first_run_set_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let made = quire_with_stdin(
+        &["user", "add", "--email", "emily@hailsham.example", "--name", "Emily", "--role", "admin"],
+        dir.path(),
+        Some("a long enough password\n"),
+    );
+    assert_eq!(made.status.code(), Some(0), "{}", stderr(&made));
+    let config = quire_app::Config { data_dir: dir.path().to_path_buf(), demo: false, ..Default::default() };
+    let app = quire_app::App::open(config).await.unwrap();
+    let attempt = quire_app::accounts::SignIn {
+        email: "emily@hailsham.example".into(),
+        password: "a long enough password".into(),
+        ..Default::default()
+    };
+    let signed_in = app.sign_in(attempt).await.unwrap();
+    assert_eq!(signed_in.user.role, quire_core::Role::Admin);
+    let session = app.staff_session(&signed_in.secret).await.unwrap().unwrap();
+    assert!(session.may(quire_core::Action::ManageSettings));
+    assert!(app.setup_url().await.unwrap().is_none(), "no set-up link once an admin exists");
 }
 
 #[test]

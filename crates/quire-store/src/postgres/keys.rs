@@ -99,49 +99,123 @@ impl PgStore {
     }
 }
 
-/// Takes one token from each bucket or refuses with the wait until the emptiest refills. Each
-/// bucket row is created if missing and then locked, so instances taking from the same bucket at
-/// once queue up instead of both spending the last token.
+impl PgStore {
+    pub(crate) async fn rate_limit_wait(
+        &self,
+        limits: &[RateLimit],
+        now: OffsetDateTime,
+    ) -> Result<Option<u32>, StoreError> {
+        let mut wait = None;
+        for limit in limits {
+            let row: Option<(f64, f64)> = sqlx::query_as("SELECT tokens, updated_at FROM rate_buckets WHERE key = $1")
+                .bind(&limit.key)
+                .fetch_optional(&self.pool)
+                .await?;
+            let tokens = refilled(limit, row, now);
+            if tokens < 1.0 {
+                wait = wait.max(Some(seconds_until_one(limit, tokens)));
+            }
+        }
+        Ok(wait)
+    }
+
+    pub(crate) async fn spend_tokens(&self, limits: &[RateLimit], now: OffsetDateTime) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        for limit in in_lock_order(limits) {
+            let tokens = (locked_bucket(&mut tx, limit, now).await? - 1.0).max(0.0);
+            put_bucket(&mut tx, &limit.key, tokens, now).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub(crate) async fn reset_buckets(&self, keys: &[String]) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM rate_buckets WHERE key = ANY($1)").bind(keys).execute(&self.pool).await?;
+        Ok(())
+    }
+}
+
+fn unix_seconds(now: OffsetDateTime) -> f64 {
+    now.unix_timestamp_nanos() as f64 / 1e9
+}
+
+/// Tokens in a bucket at `now`: what was stored plus the refill since, at most its capacity.
+fn refilled(limit: &RateLimit, row: Option<(f64, f64)>, now: OffsetDateTime) -> f64 {
+    let rate = limit.capacity / limit.per_seconds.max(0.001);
+    match row {
+        Some((tokens, at)) => (tokens + (unix_seconds(now) - at).max(0.0) * rate).min(limit.capacity),
+        None => limit.capacity,
+    }
+}
+
+/// Whole seconds until a bucket holding `tokens` holds one again.
+fn seconds_until_one(limit: &RateLimit, tokens: f64) -> u32 {
+    let rate = limit.capacity / limit.per_seconds.max(0.001);
+    let wait = ((1.0 - tokens) / rate).ceil().max(1.0);
+    wait.min(f64::from(u32::MAX)) as u32
+}
+
+/// Limits sorted by key without repeats: locking in key order means two requests sharing
+/// buckets cannot deadlock.
+fn in_lock_order(limits: &[RateLimit]) -> Vec<&RateLimit> {
+    let mut ordered: Vec<&RateLimit> = limits.iter().collect();
+    ordered.sort_by(|a, b| a.key.cmp(&b.key));
+    ordered.dedup_by(|a, b| a.key == b.key);
+    ordered
+}
+
+/// Creates a bucket's row if missing, locks it until the transaction ends, and returns its
+/// tokens at `now`; instances taking from the same bucket at once queue up here.
+async fn locked_bucket(
+    tx: &mut Transaction<'static, Postgres>,
+    limit: &RateLimit,
+    now: OffsetDateTime,
+) -> Result<f64, StoreError> {
+    sqlx::query("INSERT INTO rate_buckets (key, tokens, updated_at) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING")
+        .bind(&limit.key)
+        .bind(limit.capacity)
+        .bind(unix_seconds(now))
+        .execute(&mut **tx)
+        .await?;
+    let row: (f64, f64) = sqlx::query_as("SELECT tokens, updated_at FROM rate_buckets WHERE key = $1 FOR UPDATE")
+        .bind(&limit.key)
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(refilled(limit, Some(row), now))
+}
+
+async fn put_bucket(
+    tx: &mut Transaction<'static, Postgres>,
+    key: &str,
+    tokens: f64,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE rate_buckets SET tokens = $1, updated_at = $2 WHERE key = $3")
+        .bind(tokens)
+        .bind(unix_seconds(now))
+        .bind(key)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Takes one token from each bucket or refuses with the wait until the emptiest refills.
 pub(super) async fn take_tokens(
     tx: &mut Transaction<'static, Postgres>,
     limits: &[RateLimit],
     now: OffsetDateTime,
 ) -> Result<(), StoreError> {
-    let now_secs = now.unix_timestamp_nanos() as f64 / 1e9;
-    // Locking in key order means two requests sharing buckets cannot deadlock.
-    let mut ordered: Vec<&RateLimit> = limits.iter().collect();
-    ordered.sort_by(|a, b| a.key.cmp(&b.key));
-    ordered.dedup_by(|a, b| a.key == b.key);
+    let ordered = in_lock_order(limits);
     let mut updates = Vec::with_capacity(ordered.len());
     for limit in ordered {
-        let rate = limit.capacity / limit.per_seconds.max(0.001);
-        sqlx::query(
-            "INSERT INTO rate_buckets (key, tokens, updated_at) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING",
-        )
-        .bind(&limit.key)
-        .bind(limit.capacity)
-        .bind(now_secs)
-        .execute(&mut **tx)
-        .await?;
-        let (stored, at): (f64, f64) =
-            sqlx::query_as("SELECT tokens, updated_at FROM rate_buckets WHERE key = $1 FOR UPDATE")
-                .bind(&limit.key)
-                .fetch_one(&mut **tx)
-                .await?;
-        let tokens = (stored + (now_secs - at).max(0.0) * rate).min(limit.capacity);
+        let tokens = locked_bucket(tx, limit, now).await?;
         if tokens < 1.0 {
-            let wait = ((1.0 - tokens) / rate).ceil().max(1.0);
-            return Err(StoreError::RateLimited(wait.min(f64::from(u32::MAX)) as u32));
+            return Err(StoreError::RateLimited(seconds_until_one(limit, tokens)));
         }
         updates.push((&limit.key, tokens - 1.0));
     }
     for (key, tokens) in updates {
-        sqlx::query("UPDATE rate_buckets SET tokens = $1, updated_at = $2 WHERE key = $3")
-            .bind(tokens)
-            .bind(now_secs)
-            .bind(key)
-            .execute(&mut **tx)
-            .await?;
+        put_bucket(tx, key, tokens, now).await?;
     }
     Ok(())
 }

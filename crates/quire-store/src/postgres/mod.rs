@@ -5,10 +5,12 @@
 
 mod comments;
 mod keys;
+mod mail;
 mod media;
 mod posts;
 mod rows;
 mod search;
+mod sessions;
 mod terms;
 mod users;
 

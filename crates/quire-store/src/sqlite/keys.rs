@@ -95,40 +95,107 @@ impl SqliteStore {
     }
 }
 
+impl SqliteStore {
+    pub(crate) async fn rate_limit_wait(
+        &self,
+        limits: &[RateLimit],
+        now: OffsetDateTime,
+    ) -> Result<Option<u32>, StoreError> {
+        let mut wait = None;
+        for limit in limits {
+            let row = bucket(&self.read, &limit.key).await?;
+            let tokens = refilled(limit, row, now);
+            if tokens < 1.0 {
+                wait = wait.max(Some(seconds_until_one(limit, tokens)));
+            }
+        }
+        Ok(wait)
+    }
+
+    pub(crate) async fn spend_tokens(&self, limits: &[RateLimit], now: OffsetDateTime) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        for limit in limits {
+            let row = bucket(&mut *tx, &limit.key).await?;
+            let tokens = (refilled(limit, row, now) - 1.0).max(0.0);
+            put_bucket(&mut tx, &limit.key, tokens, now).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub(crate) async fn reset_buckets(&self, keys: &[String]) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        for key in keys {
+            sqlx::query("DELETE FROM rate_buckets WHERE key = ?").bind(key).execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+fn unix_seconds(now: OffsetDateTime) -> f64 {
+    now.unix_timestamp_nanos() as f64 / 1e9
+}
+
+/// A bucket's stored (tokens, updated_at), if it was ever touched.
+async fn bucket<'c, E: sqlx::Executor<'c, Database = Sqlite>>(
+    db: E,
+    key: &str,
+) -> Result<Option<(f64, f64)>, StoreError> {
+    Ok(sqlx::query_as("SELECT tokens, updated_at FROM rate_buckets WHERE key = ?").bind(key).fetch_optional(db).await?)
+}
+
+/// Tokens in a bucket at `now`: what was stored plus the refill since, at most its capacity.
+fn refilled(limit: &RateLimit, row: Option<(f64, f64)>, now: OffsetDateTime) -> f64 {
+    let rate = limit.capacity / limit.per_seconds.max(0.001);
+    match row {
+        Some((tokens, at)) => (tokens + (unix_seconds(now) - at).max(0.0) * rate).min(limit.capacity),
+        None => limit.capacity,
+    }
+}
+
+/// Whole seconds until a bucket holding `tokens` holds one again.
+fn seconds_until_one(limit: &RateLimit, tokens: f64) -> u32 {
+    let rate = limit.capacity / limit.per_seconds.max(0.001);
+    let wait = ((1.0 - tokens) / rate).ceil().max(1.0);
+    wait.min(f64::from(u32::MAX)) as u32
+}
+
+async fn put_bucket(
+    tx: &mut Transaction<'static, Sqlite>,
+    key: &str,
+    tokens: f64,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO rate_buckets (key, tokens, updated_at) VALUES (?, ?, ?) \
+         ON CONFLICT (key) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at",
+    )
+    .bind(key)
+    .bind(tokens)
+    .bind(unix_seconds(now))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// Takes one token from each bucket or refuses with the wait until the emptiest refills.
 pub(super) async fn take_tokens(
     tx: &mut Transaction<'static, Sqlite>,
     limits: &[RateLimit],
     now: OffsetDateTime,
 ) -> Result<(), StoreError> {
-    let now_secs = now.unix_timestamp_nanos() as f64 / 1e9;
     let mut updates = Vec::with_capacity(limits.len());
     for limit in limits {
-        let rate = limit.capacity / limit.per_seconds.max(0.001);
-        let row: Option<(f64, f64)> = sqlx::query_as("SELECT tokens, updated_at FROM rate_buckets WHERE key = ?")
-            .bind(&limit.key)
-            .fetch_optional(&mut **tx)
-            .await?;
-        let tokens = match row {
-            Some((tokens, at)) => (tokens + (now_secs - at).max(0.0) * rate).min(limit.capacity),
-            None => limit.capacity,
-        };
+        let row = bucket(&mut **tx, &limit.key).await?;
+        let tokens = refilled(limit, row, now);
         if tokens < 1.0 {
-            let wait = ((1.0 - tokens) / rate).ceil().max(1.0);
-            return Err(StoreError::RateLimited(wait.min(f64::from(u32::MAX)) as u32));
+            return Err(StoreError::RateLimited(seconds_until_one(limit, tokens)));
         }
         updates.push((limit.key.clone(), tokens - 1.0));
     }
     for (key, tokens) in updates {
-        sqlx::query(
-            "INSERT INTO rate_buckets (key, tokens, updated_at) VALUES (?, ?, ?) \
-             ON CONFLICT (key) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at",
-        )
-        .bind(key)
-        .bind(tokens)
-        .bind(now_secs)
-        .execute(&mut **tx)
-        .await?;
+        put_bucket(tx, &key, tokens, now).await?;
     }
     Ok(())
 }

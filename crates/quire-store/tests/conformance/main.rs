@@ -32,9 +32,11 @@ macro_rules! on_both_backends {
     };
 }
 
+mod accounts;
 mod comments;
 mod content;
 mod jobs;
+mod mail;
 mod schema;
 mod site;
 mod support;

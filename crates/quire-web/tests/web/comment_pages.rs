@@ -5,7 +5,7 @@ use quire_core::{Page as Slice, PostKind};
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::support::Reader;
+use crate::support::Agent;
 use crate::support::TestApp;
 
 const PER_PAGE: u64 = 5;
@@ -61,7 +61,7 @@ async fn threads_are_paginated_oldest_first_with_links_between_pages() {
 #[tokio::test]
 async fn a_new_comment_links_to_the_page_that_holds_its_thread() {
     let (app, threads) = paged_demo().await;
-    let reader = Reader::new(&app);
+    let reader = Agent::new(&app);
     let fields = [("author", "Tommy"), ("email", "tommy@hailsham.example"), ("comment", "A new thread at the end.")];
     let sent = reader.comment(TestApp::ESSAY, &fields).await;
     assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);

@@ -2,7 +2,7 @@
 
 use reqwest::StatusCode;
 
-use crate::support::{Reader, TestApp, without_fill_delay};
+use crate::support::{Agent, TestApp, without_fill_delay};
 
 pub(crate) const RUTH: &[(&str, &str)] =
     &[("author", "Ruth"), ("email", "ruth@hailsham.example"), ("comment", "Madame was crying, and so was I.")];
@@ -25,7 +25,7 @@ async fn the_post_offers_a_leave_a_reply_form_with_a_signed_token() {
 async fn a_new_guests_first_comment_waits_and_only_they_see_it() {
     let app = TestApp::with_demo().await;
     without_fill_delay(&app).await;
-    let ruth = Reader::new(&app);
+    let ruth = Agent::new(&app);
     let sent = ruth.comment(TestApp::ESSAY, RUTH).await;
     assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
     let location = sent.header("location").unwrap();
@@ -41,7 +41,7 @@ async fn a_new_guests_first_comment_waits_and_only_they_see_it() {
 async fn a_refused_comment_keeps_the_text_and_says_what_to_fix_next_to_each_field() {
     let app = TestApp::with_demo().await;
     without_fill_delay(&app).await;
-    let reader = Reader::new(&app);
+    let reader = Agent::new(&app);
     let page = reader
         .comment(
             TestApp::ESSAY,
@@ -66,7 +66,7 @@ async fn a_refused_comment_keeps_the_text_and_says_what_to_fix_next_to_each_fiel
 #[tokio::test]
 async fn a_form_sent_faster_than_a_person_types_is_refused_with_the_wait() {
     let app = TestApp::with_demo().await;
-    let page = Reader::new(&app).comment(TestApp::ESSAY, RUTH).await;
+    let page = Agent::new(&app).comment(TestApp::ESSAY, RUTH).await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
     assert!(page.texts("[role=alert]")[0].contains("please wait"), "{:?}", page.texts("[role=alert]"));
     assert!(page.body.contains("Madame was crying, and so was I."), "the text is kept");
@@ -76,7 +76,7 @@ async fn a_form_sent_faster_than_a_person_types_is_refused_with_the_wait() {
 async fn forged_tokens_and_filled_honeypots_are_refused() {
     let app = TestApp::with_demo().await;
     without_fill_delay(&app).await;
-    let reader = Reader::new(&app);
+    let reader = Agent::new(&app);
     let forged = [RUTH, &[("quire_token", "eyJwb3N0IjoxLCJpc3N1ZWQiOjB9.AAAA")]].concat();
     let page = reader.comment(TestApp::ESSAY, &forged).await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
@@ -104,7 +104,7 @@ async fn a_cross_site_post_is_refused() {
 async fn too_many_comments_from_one_address_get_429_with_retry_after() {
     let app = TestApp::with_demo().await;
     without_fill_delay(&app).await;
-    let reader = Reader::new(&app);
+    let reader = Agent::new(&app);
     for n in 0..5 {
         let text = format!("Comment number {n} about Hailsham.");
         let page = reader
@@ -124,7 +124,7 @@ async fn too_many_comments_from_one_address_get_429_with_retry_after() {
 async fn the_same_comment_twice_is_refused_as_a_duplicate() {
     let app = TestApp::with_demo().await;
     without_fill_delay(&app).await;
-    let reader = Reader::new(&app);
+    let reader = Agent::new(&app);
     assert_eq!(reader.comment(TestApp::ESSAY, RUTH).await.status, StatusCode::SEE_OTHER);
     let again = reader.comment(TestApp::ESSAY, RUTH).await;
     assert_eq!(again.status, StatusCode::BAD_REQUEST);
@@ -146,7 +146,7 @@ async fn replies_name_their_parent_and_cannot_cross_posts() {
     );
     assert!(!replying.attrs("#cancel-comment-reply-link", "href").is_empty());
     let parent = first_reply.trim_start_matches("?replytocom=").trim_end_matches("#respond").to_string();
-    let klara = Reader::new(&app);
+    let klara = Agent::new(&app);
     let crossed = klara.comment(TestApp::KLARA, &[RUTH, &[("comment_parent", parent.as_str())]].concat()).await;
     assert_eq!(crossed.status, StatusCode::BAD_REQUEST);
     assert!(crossed.texts("[role=alert]")[0].contains("replying to"));
@@ -179,13 +179,13 @@ async fn comments_on_a_closed_page_are_refused() {
 async fn a_guest_who_asked_to_be_remembered_is_greeted_by_name() {
     let app = TestApp::with_demo().await;
     without_fill_delay(&app).await;
-    let ruth = Reader::new(&app);
+    let ruth = Agent::new(&app);
     let sent = ruth.comment(TestApp::ESSAY, &[RUTH, &[("wp-comment-cookies-consent", "yes")]].concat()).await;
     assert!(sent.header("set-cookie").unwrap().contains("HttpOnly"));
     let again = ruth.get(TestApp::KLARA).await;
     assert!(again.texts(".logged-in-as")[0].contains("You are commenting as Ruth"));
     assert_eq!(again.attrs("#author", "value"), vec!["Ruth".to_string()]);
-    let forgetful = Reader::new(&app);
+    let forgetful = Agent::new(&app);
     forgetful
         .comment(
             TestApp::ESSAY,
@@ -202,7 +202,7 @@ async fn a_guest_who_asked_to_be_remembered_is_greeted_by_name() {
 async fn links_in_comments_are_marked_nofollow_ugc() {
     let app = TestApp::with_demo().await;
     without_fill_delay(&app).await;
-    let ruth = Reader::new(&app);
+    let ruth = Agent::new(&app);
     ruth.comment(TestApp::ESSAY, &[RUTH, &[("comment", "See [my notes](https://ruth.example/notes).")]].concat()).await;
     let own = ruth.get(TestApp::ESSAY).await;
     assert_eq!(own.attrs("a[href='https://ruth.example/notes']", "rel"), vec!["nofollow ugc noopener".to_string()]);
@@ -212,20 +212,21 @@ async fn links_in_comments_are_marked_nofollow_ugc() {
 async fn a_remembered_guest_can_log_out_and_is_forgotten_by_this_browser() {
     let app = TestApp::with_demo().await;
     without_fill_delay(&app).await;
-    let ruth = Reader::new(&app);
+    let ruth = Agent::new(&app);
     ruth.comment(TestApp::ESSAY, &[RUTH, &[("wp-comment-cookies-consent", "yes")]].concat()).await;
     let page = ruth.get(TestApp::KLARA).await;
     assert_eq!(page.texts(".logged-in-as button[form=forget-guest]"), ["Log out"]);
     let back = page.attrs("#forget-guest input[name=redirect_to]", "value").pop().unwrap();
 
-    let cross = ruth.post("/comments/forget", &[("redirect_to", &back)], &[("origin", "https://evil.example")]).await;
+    let cross =
+        ruth.post_with("/comments/forget", &[("redirect_to", &back)], &[("origin", "https://evil.example")]).await;
     assert_eq!(cross.status, StatusCode::FORBIDDEN);
     assert!(
         ruth.get(TestApp::KLARA).await.texts(".logged-in-as")[0].contains("You are commenting as Ruth"),
         "a cross-site POST changes nothing"
     );
 
-    let out = ruth.post("/comments/forget", &[("redirect_to", &back)], &[]).await;
+    let out = ruth.post_with("/comments/forget", &[("redirect_to", &back)], &[]).await;
     assert_eq!(out.status, StatusCode::SEE_OTHER);
     assert_eq!(out.header("location").as_deref(), Some(back.as_str()));
     assert!(out.header("set-cookie").unwrap().contains("Max-Age=0"));
@@ -233,6 +234,6 @@ async fn a_remembered_guest_can_log_out_and_is_forgotten_by_this_browser() {
     assert!(after.texts(".logged-in-as").is_empty() && !after.body.contains("awaiting moderation"));
     assert!(app.get(TestApp::ESSAY).await.status.is_success());
 
-    let elsewhere = Reader::new(&app).post("/comments/forget", &[("redirect_to", "//evil.example/")], &[]).await;
+    let elsewhere = Agent::new(&app).post_with("/comments/forget", &[("redirect_to", "//evil.example/")], &[]).await;
     assert_eq!(elsewhere.header("location").as_deref(), Some("/"), "no open redirect");
 }

@@ -5,7 +5,7 @@ use reqwest::StatusCode;
 use scraper::{Html, Selector};
 use serde_json::{Value, json};
 
-use crate::support::{Reader, TestApp, without_fill_delay};
+use crate::support::{Agent, TestApp, without_fill_delay};
 
 const JSON: &[(&str, &str)] = &[("accept", "application/json")];
 const RUTH: &[(&str, &str)] =
@@ -22,7 +22,7 @@ fn outer(html: &str, selector: &str) -> Option<String> {
 async fn the_enhanced_form_gets_the_new_comment_as_the_page_itself_shows_it() {
     let app = TestApp::with_demo().await;
     without_fill_delay(&app).await;
-    let ruth = Reader::new(&app);
+    let ruth = Agent::new(&app);
     let sent = ruth.comment_with(TestApp::ESSAY, RUTH, JSON).await;
     assert_eq!(sent.status, StatusCode::CREATED, "{}", sent.body);
     assert_eq!(sent.header("cache-control").as_deref(), Some("no-store"));
@@ -51,7 +51,7 @@ async fn a_reply_sent_in_place_names_its_parent_and_nests_one_level_down() {
     app.set("comment_policy", json!({ "min_fill_seconds": 0, "hold_first_comment": false })).await;
     let page = app.get(TestApp::ESSAY).await;
     let parent = page.attrs(".comment-list > li.comment", "id")[0].trim_start_matches("comment-").to_string();
-    let tommy = Reader::new(&app);
+    let tommy = Agent::new(&app);
     let fields = [("author", "Tommy"), ("email", "tommy@hailsham.example"), ("comment", "I kept the tape.")];
     let sent = tommy.comment_with(TestApp::ESSAY, &[&fields[..], &[("comment_parent", &parent)]].concat(), JSON).await;
     assert_eq!(sent.status, StatusCode::CREATED, "{}", sent.body);
@@ -69,7 +69,7 @@ async fn a_reply_sent_in_place_names_its_parent_and_nests_one_level_down() {
 async fn a_refused_enhanced_comment_answers_problem_json_with_each_fields_message() {
     let app = TestApp::with_demo().await;
     without_fill_delay(&app).await;
-    let reader = Reader::new(&app);
+    let reader = Agent::new(&app);
     let sent = reader
         .comment_with(TestApp::ESSAY, &[("author", ""), ("email", "ruth@"), ("comment", "Keep this.")], JSON)
         .await;

@@ -1,6 +1,7 @@
 //! Integration tests of the web face: each starts a real Quire on a random port and talks HTTP.
 #![expect(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, reason = "tests")]
 
+mod admin_auth;
 mod bad_input;
 mod browser;
 mod comment_pages;
@@ -8,7 +9,9 @@ mod comments;
 mod comments_js;
 mod feeds;
 mod http;
+mod mail;
 mod metrics;
+mod notifications;
 mod own_comments;
 mod proof_of_work;
 mod reading;

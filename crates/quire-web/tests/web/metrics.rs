@@ -7,8 +7,8 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::comments::RUTH;
+use crate::support::{Agent, without_fill_delay};
 use crate::support::{Options, TestApp};
-use crate::support::{Reader, without_fill_delay};
 
 /// Reads Prometheus's text exposition format strictly enough to catch a malformed line: every
 /// sample must follow its family's `# HELP` and `# TYPE` lines. Answers samples by series.
@@ -76,7 +76,7 @@ async fn a_refused_comment_is_counted_under_its_reason() {
     let before = scrape(&app).await;
     assert_eq!(before.get("quire_comments_refused_total{reason=\"honeypot\"}"), Some(&0.0));
     let trap = [RUTH, &[("quire_hp", "https://spam.example")]].concat();
-    assert_eq!(Reader::new(&app).comment(TestApp::ESSAY, &trap).await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(Agent::new(&app).comment(TestApp::ESSAY, &trap).await.status, StatusCode::BAD_REQUEST);
     let after = scrape(&app).await;
     assert_eq!(after.get("quire_comments_refused_total{reason=\"honeypot\"}"), Some(&1.0));
     assert_eq!(after.get("quire_comments_refused_total{reason=\"token\"}"), Some(&0.0));
@@ -87,7 +87,7 @@ async fn a_refused_comment_is_counted_under_its_reason() {
 async fn under_attack_a_form_without_proof_of_work_is_counted_as_such_before_its_token_is_read() {
     let app = with_metrics().await;
     app.set("comment_policy", json!({ "min_fill_seconds": 0, "proof_of_work_bits": 8 })).await;
-    let reader = Reader::new(&app);
+    let reader = Agent::new(&app);
     reader.comment(TestApp::ESSAY, RUTH).await;
     let forged = [RUTH, &[("quire_token", "eyJwb3N0IjoxLCJpc3N1ZWQiOjB9.AAAA")]].concat();
     reader.comment(TestApp::ESSAY, &forged).await;
@@ -99,7 +99,7 @@ async fn under_attack_a_form_without_proof_of_work_is_counted_as_such_before_its
 #[tokio::test]
 async fn an_accepted_comment_is_counted_under_the_status_it_was_stored_with() {
     let app = with_metrics().await;
-    let sent = Reader::new(&app).comment(TestApp::ESSAY, RUTH).await;
+    let sent = Agent::new(&app).comment(TestApp::ESSAY, RUTH).await;
     assert_eq!(sent.status, StatusCode::SEE_OTHER);
     let samples = scrape(&app).await;
     assert_eq!(samples.get("quire_comments_accepted_total{status=\"pending\"}"), Some(&1.0));

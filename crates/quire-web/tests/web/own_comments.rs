@@ -4,14 +4,14 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::support::{Reader, TestApp, without_fill_delay};
+use crate::support::{Agent, TestApp, without_fill_delay};
 
 const RUTH: &[(&str, &str)] =
     &[("author", "Ruth"), ("email", "ruth@hailsham.example"), ("comment", "Madame was crying, and so was I.")];
 
 /// Ruth posts a comment; answers her browser and the comment's id.
-async fn ruth_comments(app: &TestApp) -> (Reader, String) {
-    let ruth = Reader::new(app);
+async fn ruth_comments(app: &TestApp) -> (Agent, String) {
+    let ruth = Agent::new(app);
     let sent = ruth.comment(TestApp::ESSAY, RUTH).await;
     assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
     let id = sent.header("location").unwrap().rsplit("#comment-").next().unwrap().to_string();
@@ -19,7 +19,7 @@ async fn ruth_comments(app: &TestApp) -> (Reader, String) {
 }
 
 /// The edit form's token, as the edit page serves it to `reader`.
-async fn edit_token(reader: &Reader, id: &str) -> String {
+async fn edit_token(reader: &Agent, id: &str) -> String {
     let page = reader.get(&format!("/comments/{id}/edit")).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     page.attrs("input[name=quire_edit_token]", "value").pop().unwrap()
@@ -46,7 +46,7 @@ async fn a_guest_edits_their_own_comment_through_plain_forms() {
     let token = form.attrs("input[name=quire_edit_token]", "value").pop().unwrap();
 
     let saved = ruth
-        .post(
+        .post_with(
             &format!("/comments/{id}/edit"),
             &[("comment", "Madame was *crying*."), ("quire_edit_token", &token)],
             &[],
@@ -65,12 +65,16 @@ async fn another_browser_is_refused_and_the_text_it_typed_is_kept() {
     without_fill_delay(&app).await;
     let (ruth, id) = ruth_comments(&app).await;
     let token = edit_token(&ruth, &id).await;
-    let stranger = Reader::new(&app);
+    let stranger = Agent::new(&app);
     assert!(stranger.get(TestApp::ESSAY).await.attrs(".comment-edit-link", "href").is_empty());
     assert_eq!(stranger.get(&format!("/comments/{id}/edit")).await.status, StatusCode::FORBIDDEN);
     assert_eq!(stranger.get(&format!("/comments/{id}/delete")).await.status, StatusCode::FORBIDDEN);
     let refused = stranger
-        .post(&format!("/comments/{id}/edit"), &[("comment", "Hijacked words."), ("quire_edit_token", &token)], &[])
+        .post_with(
+            &format!("/comments/{id}/edit"),
+            &[("comment", "Hijacked words."), ("quire_edit_token", &token)],
+            &[],
+        )
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert!(
@@ -79,7 +83,7 @@ async fn another_browser_is_refused_and_the_text_it_typed_is_kept() {
         refused.texts("[role=alert]")
     );
     assert_eq!(refused.texts("textarea"), vec!["Hijacked words.".to_string()], "the typed text is kept");
-    let deleted = stranger.post(&format!("/comments/{id}/delete"), &[("quire_edit_token", &token)], &[]).await;
+    let deleted = stranger.post_with(&format!("/comments/{id}/delete"), &[("quire_edit_token", &token)], &[]).await;
     assert_eq!(deleted.status, StatusCode::FORBIDDEN);
     assert!(ruth.get(TestApp::ESSAY).await.body.contains("Madame was crying, and so was I."), "nothing changed");
 }
@@ -92,7 +96,11 @@ async fn after_the_window_an_edit_is_refused_with_the_text_kept() {
     let token = edit_token(&ruth, &id).await;
     app.set("comment_policy", json!({ "min_fill_seconds": 0, "edit_window_minutes": 0 })).await;
     let late = ruth
-        .post(&format!("/comments/{id}/edit"), &[("comment", "Second thoughts."), ("quire_edit_token", &token)], &[])
+        .post_with(
+            &format!("/comments/{id}/edit"),
+            &[("comment", "Second thoughts."), ("quire_edit_token", &token)],
+            &[],
+        )
         .await;
     assert_eq!(late.status, StatusCode::FORBIDDEN);
     assert!(
@@ -103,7 +111,7 @@ async fn after_the_window_an_edit_is_refused_with_the_text_kept() {
     assert_eq!(late.texts("textarea"), vec!["Second thoughts.".to_string()]);
     assert!(late.attrs("input[type=submit]", "value").iter().all(|v| v != "Save changes"), "nothing to save to");
     let json = ruth
-        .post(
+        .post_with(
             &format!("/comments/{id}/edit"),
             &[("comment", "Second thoughts."), ("quire_edit_token", &token)],
             &[("accept", "application/json")],
@@ -120,14 +128,14 @@ async fn an_edit_needs_its_form_token_and_a_same_site_request() {
     without_fill_delay(&app).await;
     let (ruth, id) = ruth_comments(&app).await;
     let path = format!("/comments/{id}/edit");
-    let forged = ruth.post(&path, &[("comment", "Forged."), ("quire_edit_token", "e30.AAAA")], &[]).await;
+    let forged = ruth.post_with(&path, &[("comment", "Forged."), ("quire_edit_token", "e30.AAAA")], &[]).await;
     assert_eq!(forged.status, StatusCode::BAD_REQUEST);
     assert!(forged.texts("[role=alert]")[0].contains("could not be verified"));
     assert_eq!(forged.texts("textarea"), vec!["Forged.".to_string()]);
     assert!(!forged.attrs("input[name=quire_edit_token]", "value")[0].is_empty(), "a fresh token to send it again");
     let token = edit_token(&ruth, &id).await;
     let cross = ruth
-        .post(&path, &[("comment", "Cross."), ("quire_edit_token", &token)], &[("sec-fetch-site", "cross-site")])
+        .post_with(&path, &[("comment", "Cross."), ("quire_edit_token", &token)], &[("sec-fetch-site", "cross-site")])
         .await;
     assert_eq!(cross.status, StatusCode::FORBIDDEN);
     assert!(ruth.get(TestApp::ESSAY).await.body.contains("Madame was crying, and so was I."));
@@ -140,13 +148,13 @@ async fn an_edit_is_checked_like_a_new_comment() {
     let (ruth, id) = ruth_comments(&app).await;
     let token = edit_token(&ruth, &id).await;
     let empty =
-        ruth.post(&format!("/comments/{id}/edit"), &[("comment", "  "), ("quire_edit_token", &token)], &[]).await;
+        ruth.post_with(&format!("/comments/{id}/edit"), &[("comment", "  "), ("quire_edit_token", &token)], &[]).await;
     assert_eq!(empty.status, StatusCode::BAD_REQUEST);
     assert!(empty.texts("#comment-error")[0].contains("write a comment"), "{:?}", empty.texts("#comment-error"));
     let long = "x".repeat(10_001);
     let token = edit_token(&ruth, &id).await;
     let too_long =
-        ruth.post(&format!("/comments/{id}/edit"), &[("comment", &long), ("quire_edit_token", &token)], &[]).await;
+        ruth.post_with(&format!("/comments/{id}/edit"), &[("comment", &long), ("quire_edit_token", &token)], &[]).await;
     assert_eq!(too_long.status, StatusCode::BAD_REQUEST);
     assert!(
         too_long.texts("#comment-error")[0].contains("the limit is 10,000"),
@@ -164,7 +172,7 @@ async fn an_approved_comment_edited_to_carry_links_goes_back_to_moderation() {
     let token = edit_token(&ruth, &id).await;
     let links = "See https://a.example/ and https://b.example/ for more.";
     let saved =
-        ruth.post(&format!("/comments/{id}/edit"), &[("comment", links), ("quire_edit_token", &token)], &[]).await;
+        ruth.post_with(&format!("/comments/{id}/edit"), &[("comment", links), ("quire_edit_token", &token)], &[]).await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
     assert!(!app.get(TestApp::ESSAY).await.body.contains("a.example"), "the held edit is not public");
     assert!(!app.get(TestApp::ESSAY).await.body.contains("Madame was crying"), "nor is the old text");
@@ -187,7 +195,7 @@ async fn a_guest_deletes_their_own_comment_after_confirming() {
     assert!(confirm.texts("h1")[0].contains("Delete your comment?"));
     assert!(confirm.body.contains("Madame was crying, and so was I."), "shows what will go");
     let token = confirm.attrs("#comment-delete-form input[name=quire_edit_token]", "value").pop().unwrap();
-    let deleted = ruth.post(&format!("/comments/{id}/delete"), &[("quire_edit_token", &token)], &[]).await;
+    let deleted = ruth.post_with(&format!("/comments/{id}/delete"), &[("quire_edit_token", &token)], &[]).await;
     assert_eq!(deleted.status, StatusCode::SEE_OTHER);
     assert_eq!(deleted.header("location"), Some(format!("{}#comments", TestApp::ESSAY)));
     assert!(!ruth.get(TestApp::ESSAY).await.body.contains("Madame was crying"), "gone for its writer too");

@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::comments::RUTH;
-use crate::support::Reader;
+use crate::support::Agent;
 use crate::support::TestApp;
 
 const BITS: u32 = 12;
@@ -50,7 +50,7 @@ async fn under_attack_the_form_asks_for_a_proof_of_work_and_loads_its_script_and
 #[tokio::test]
 async fn a_comment_without_a_proof_of_work_is_refused_with_a_human_message_and_keeps_its_text() {
     let app = under_attack().await;
-    let page = Reader::new(&app).comment(TestApp::ESSAY, RUTH).await;
+    let page = Agent::new(&app).comment(TestApp::ESSAY, RUTH).await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
     let alert = page.texts("[role=alert]").concat();
     assert!(alert.contains("JavaScript"), "{alert}");
@@ -61,7 +61,7 @@ async fn a_comment_without_a_proof_of_work_is_refused_with_a_human_message_and_k
 #[tokio::test]
 async fn a_wrong_proof_of_work_is_refused() {
     let app = under_attack().await;
-    let reader = Reader::new(&app);
+    let reader = Agent::new(&app);
     let form = reader.fill(TestApp::ESSAY, RUTH).await;
     let token = field(&form, "quire_token");
     let wrong = (0_u64..).map(|n| n.to_string()).find(|n| proof_of_work::check(&token, n, BITS).is_err()).unwrap();
@@ -73,7 +73,7 @@ async fn a_wrong_proof_of_work_is_refused() {
 #[tokio::test]
 async fn a_comment_with_a_solved_proof_of_work_is_taken() {
     let app = under_attack().await;
-    let reader = Reader::new(&app);
+    let reader = Agent::new(&app);
     let form = reader.fill(TestApp::ESSAY, RUTH).await;
     let nonce = proof_of_work::solve(&field(&form, "quire_token"), BITS);
     let sent = reader.send(&with(form, "quire_pow", &nonce)).await;
@@ -84,7 +84,7 @@ async fn a_comment_with_a_solved_proof_of_work_is_taken() {
 #[tokio::test]
 async fn a_solution_brings_in_one_comment_only() {
     let app = under_attack().await;
-    let reader = Reader::new(&app);
+    let reader = Agent::new(&app);
     let form = reader.fill(TestApp::ESSAY, RUTH).await;
     let nonce = proof_of_work::solve(&field(&form, "quire_token"), BITS);
     let form = with(form, "quire_pow", &nonce);
@@ -97,7 +97,7 @@ async fn a_solution_brings_in_one_comment_only() {
 #[tokio::test]
 async fn a_solution_for_one_form_does_not_open_another() {
     let app = under_attack().await;
-    let reader = Reader::new(&app);
+    let reader = Agent::new(&app);
     let other = field(&reader.fill(TestApp::KLARA, &[]).await, "quire_token");
     let form = reader.fill(TestApp::ESSAY, RUTH).await;
     let this = field(&form, "quire_token");

@@ -14,7 +14,7 @@ use quire_core::{CommentId, CommentStatus};
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::support::Reader;
+use crate::support::Agent;
 use crate::support::{Page, TestApp};
 
 /// One request the stand-in received.
@@ -114,7 +114,7 @@ fn by(name: &str, text: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
-async fn send(reader: &Reader, fields: &[(&'static str, String)]) -> Page {
+async fn send(reader: &Agent, fields: &[(&'static str, String)]) -> Page {
     let fields: Vec<(&str, &str)> = fields.iter().map(|(n, v)| (*n, v.as_str())).collect();
     reader.comment(TestApp::ESSAY, &fields).await
 }
@@ -123,7 +123,7 @@ async fn send(reader: &Reader, fields: &[(&'static str, String)]) -> Page {
 async fn spam_is_stored_as_spam_and_its_writer_sees_it_awaiting_moderation_like_any_held_comment() {
     let fake = FakeAkismet::start().await;
     let app = site_asking(&fake).await;
-    let reader = Reader::new(&app);
+    let reader = Agent::new(&app);
     let sent = send(&reader, &by("Pills", "Cheap pills here [spam]")).await;
     assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
     assert_eq!(status_of(&app, comment_id(&sent)).await, CommentStatus::Spam);
@@ -136,7 +136,7 @@ async fn spam_is_stored_as_spam_and_its_writer_sees_it_awaiting_moderation_like_
 async fn the_checker_is_told_akismets_fields_about_the_comment() {
     let fake = FakeAkismet::start().await;
     let app = site_asking(&fake).await;
-    let reader = Reader::new(&app);
+    let reader = Agent::new(&app);
     let mut form = reader.fill(TestApp::ESSAY, &[]).await;
     form.extend(by("Ruth", "Madame was crying.").into_iter().map(|(n, v)| (n.to_string(), v)));
     form.push(("url".into(), "https://ruth.example/".into()));
@@ -176,11 +176,11 @@ async fn the_checker_is_told_akismets_fields_about_the_comment() {
 async fn ham_keeps_the_local_verdict() {
     let fake = FakeAkismet::start().await;
     let app = site_asking(&fake).await;
-    let sent = send(&Reader::new(&app), &by("Ruth", "Madame was crying.")).await;
+    let sent = send(&Agent::new(&app), &by("Ruth", "Madame was crying.")).await;
     assert_eq!(status_of(&app, comment_id(&sent)).await, CommentStatus::Approved);
     assert!(app.get(TestApp::ESSAY).await.body.contains("Madame was crying."));
     app.set("comment_policy", json!({ "min_fill_seconds": 0 })).await;
-    let held = send(&Reader::new(&app), &by("Tommy", "I kicked the football.")).await;
+    let held = send(&Agent::new(&app), &by("Tommy", "I kicked the football.")).await;
     assert_eq!(status_of(&app, comment_id(&held)).await, CommentStatus::Pending, "a first comment is still held");
     assert_eq!(fake.requests().len(), 2);
 }
@@ -189,7 +189,7 @@ async fn ham_keeps_the_local_verdict() {
 async fn a_comment_the_checker_says_to_discard_is_refused_and_not_stored() {
     let fake = FakeAkismet::start().await;
     let app = site_asking(&fake).await;
-    let reader = Reader::new(&app);
+    let reader = Agent::new(&app);
     let page = send(&reader, &by("Bot", "Buy now [discard]")).await;
     assert_eq!(page.status, StatusCode::BAD_REQUEST);
     assert!(page.texts("[role=alert]")[0].contains("spam filter"), "{:?}", page.texts("[role=alert]"));
@@ -208,7 +208,7 @@ async fn errors_timeouts_and_a_bad_key_hold_the_comment_for_moderation_never_app
     let fake = FakeAkismet::start().await;
     let app = site_asking(&fake).await;
     for (name, text) in [("Ruth", "Hello [error]"), ("Tommy", "Hello [slow]"), ("Kathy", "Hello [invalid]")] {
-        let sent = send(&Reader::new(&app), &by(name, text)).await;
+        let sent = send(&Agent::new(&app), &by(name, text)).await;
         assert_eq!(sent.status, StatusCode::SEE_OTHER, "{text}: {}", sent.body);
         assert_eq!(status_of(&app, comment_id(&sent)).await, CommentStatus::Pending, "{text}");
     }
@@ -220,7 +220,7 @@ async fn a_checker_that_is_turned_off_is_never_called() {
     let fake = FakeAkismet::start().await;
     let app = site_asking(&fake).await;
     app.set("spam_checker", json!({ "enabled": false, "endpoint": fake.endpoint, "api_key": "k3y" })).await;
-    let sent = send(&Reader::new(&app), &by("Ruth", "Madame was crying [spam]")).await;
+    let sent = send(&Agent::new(&app), &by("Ruth", "Madame was crying [spam]")).await;
     assert_eq!(status_of(&app, comment_id(&sent)).await, CommentStatus::Approved);
     app.app.report_spam(comment_id(&sent)).await.unwrap();
     assert!(fake.requests().is_empty(), "{:?}", fake.requests());
@@ -230,7 +230,7 @@ async fn a_checker_that_is_turned_off_is_never_called() {
 async fn moderators_reports_reach_the_checker_as_submit_spam_and_submit_ham() {
     let fake = FakeAkismet::start().await;
     let app = site_asking(&fake).await;
-    let sent = send(&Reader::new(&app), &by("Ruth", "Sneaky advert")).await;
+    let sent = send(&Agent::new(&app), &by("Ruth", "Sneaky advert")).await;
     let id = comment_id(&sent);
     app.app.report_spam(id).await.unwrap();
     app.app.report_ham(id).await.unwrap();

@@ -3,8 +3,9 @@
 //! or, with `QUIRE_TEST_DATABASE=postgres`, a fresh PostgreSQL database per `TestApp` on the server
 //! named by `QUIRE_TEST_PG_URL` (dropped when the test ends).
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use quire_app::{App, Config};
@@ -26,6 +27,8 @@ pub struct TestApp {
     _database: Option<quire_store::testing::TestDatabase>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    /// The background workers (mail), as `quire serve` runs them.
+    pub workers: Option<quire_app::jobs::Workers>,
 }
 
 /// A fetched response with its body read.
@@ -63,6 +66,163 @@ impl Page {
     pub fn header(&self, name: &str) -> Option<String> {
         self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
     }
+
+    /// The `Set-Cookie` header that sets cookie `name`, if any.
+    pub fn set_cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with(&format!("{name}=")))
+            .map(str::to_string)
+    }
+
+    /// The value of the hidden form field `name` (the first one on the page).
+    pub fn field(&self, name: &str) -> Option<String> {
+        self.attrs(&format!("input[name={name}]"), "value").into_iter().next()
+    }
+}
+
+/// A browser with its own cookie jar (one reader, one staff member), optionally connecting from
+/// its own loopback address (127.0.0.0/8 is all loopback on Linux) to look like another client.
+pub struct Agent {
+    /// The client; it keeps cookies and does not follow redirects.
+    pub client: reqwest::Client,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    jar: Arc<reqwest::cookie::Jar>,
+}
+
+async fn read(response: reqwest::Response) -> Page {
+    let status = response.status();
+    let headers = response.headers().clone();
+    Page { status, headers, body: response.text().await.unwrap_or_default() }
+}
+
+impl Agent {
+    /// A new browser.
+    pub fn new(app: &TestApp) -> Agent {
+        Self::build(app, None)
+    }
+
+    /// A new browser connecting from `ip` (a loopback address such as 127.0.0.2).
+    pub fn from_ip(app: &TestApp, ip: [u8; 4]) -> Agent {
+        Self::build(app, Some(IpAddr::from(ip)))
+    }
+
+    fn build(app: &TestApp, ip: Option<IpAddr>) -> Agent {
+        let jar = Arc::new(reqwest::cookie::Jar::default());
+        let client = reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .redirect(reqwest::redirect::Policy::none())
+            .local_address(ip)
+            .build()
+            .unwrap_or_else(|e| panic!("client: {e}"));
+        Agent { client, base: app.base.clone(), jar }
+    }
+
+    /// GET a path.
+    pub async fn get(&self, path: &str) -> Page {
+        self.get_with(path, &[]).await
+    }
+
+    /// GET a path with extra headers.
+    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Page {
+        let mut request = self.client.get(format!("{}{path}", self.base));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        read(request.send().await.unwrap_or_else(|e| panic!("GET {path}: {e}"))).await
+    }
+
+    /// POST a form.
+    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
+        self.post_with(path, form, &[]).await
+    }
+
+    /// POST a form with extra headers.
+    pub async fn post_with(&self, path: &str, form: &[(&str, &str)], headers: &[(&str, &str)]) -> Page {
+        let mut request = self.client.post(format!("{}{path}", self.base)).form(form);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        read(request.send().await.unwrap_or_else(|e| panic!("POST {path}: {e}"))).await
+    }
+
+    /// The value of cookie `name` as this browser would send it to `path`.
+    pub fn cookie(&self, path: &str, name: &str) -> Option<String> {
+        use reqwest::cookie::CookieStore;
+        let url = format!("{}{path}", self.base).parse().ok()?;
+        let header = self.jar.cookies(&url)?;
+        header
+            .to_str()
+            .ok()?
+            .split(';')
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.to_string())
+    }
+
+    /// Puts a cookie in the jar, as a script or another site might have.
+    pub fn set_cookie(&self, cookie: &str) {
+        if let Ok(url) = self.base.parse() {
+            self.jar.add_cookie_str(cookie, &url);
+        }
+    }
+
+    /// Loads the post, fills the comment form with `fields` over what the page offers, and sends it.
+    pub async fn comment(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        self.comment_with(path, fields, &[]).await
+    }
+
+    /// As [`Agent::comment`], with extra request headers (`Accept: application/json`…).
+    pub async fn comment_with(&self, path: &str, fields: &[(&str, &str)], headers: &[(&str, &str)]) -> Page {
+        let form = self.fill(path, fields).await;
+        let form: Vec<(&str, &str)> = form.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        self.post_with("/comments", &form, headers).await
+    }
+
+    /// Loads the post and answers its form's fields with `fields` over what the page offers.
+    pub async fn fill(&self, path: &str, fields: &[(&str, &str)]) -> Vec<(String, String)> {
+        let page = self.get(path).await;
+        let mut form: Vec<(String, String)> = ["comment_post_ID", "quire_token", "comment_parent"]
+            .iter()
+            .map(|name| {
+                let value = page.attrs(&format!("#commentform input[name={name}]"), "value").pop().unwrap_or_default();
+                (name.to_string(), value)
+            })
+            .collect();
+        for (name, value) in fields {
+            form.retain(|(n, _)| n != name);
+            form.push((name.to_string(), value.to_string()));
+        }
+        form
+    }
+
+    /// Sends a filled form to `POST /comments`.
+    pub async fn send(&self, form: &[(String, String)]) -> Page {
+        let form: Vec<(&str, &str)> = form.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        self.post("/comments", &form).await
+    }
+
+    /// Signs in through the form (as a person would: load it, fill it, send it).
+    pub async fn sign_in(&self, email: &str, password: &str) -> Page {
+        self.sign_in_to(email, password, "/admin/login").await
+    }
+
+    /// Signs in through the form at `login_path` (which may carry `?next=`).
+    pub async fn sign_in_to(&self, email: &str, password: &str, login_path: &str) -> Page {
+        let form = self.get(login_path).await;
+        let token = form.field("csrf_token").unwrap_or_default();
+        let next = form.field("next").unwrap_or_default();
+        self.post("/admin/login", &[("email", email), ("password", password), ("csrf_token", &token), ("next", &next)])
+            .await
+    }
+
+    /// This session's admin form token, read from the account page.
+    pub async fn csrf_token(&self) -> String {
+        self.get("/admin/account").await.field("csrf_token").unwrap_or_default()
+    }
 }
 
 /// A published post with `title` and Markdown `body`; adjust fields with struct update syntax.
@@ -93,6 +253,10 @@ pub struct Options {
     pub files: Vec<(PathBuf, String)>,
     /// Serve `/metrics` (the `metrics` configuration key).
     pub metrics: bool,
+    /// The public site URL (default `http://<bind>`), e.g. an https one behind a proxy.
+    pub site_url: Option<String>,
+    /// Outgoing mail (see `mail::SmtpSink`); none: mail is off.
+    pub smtp: Option<quire_app::config::SmtpConfig>,
 }
 
 impl TestApp {
@@ -126,12 +290,14 @@ impl TestApp {
             bind: addr,
             data_dir: dir.path().to_path_buf(),
             demo: !options.no_demo,
-            site_url: Some(format!("http://{addr}")),
+            site_url: Some(options.site_url.clone().unwrap_or_else(|| format!("http://{addr}"))),
             metrics: options.metrics,
             database_url: database.as_ref().map(|db| db.url.clone()),
+            smtp: options.smtp,
             ..Config::default()
         };
         let app = App::open(config).await.unwrap_or_else(|e| panic!("open: {e}"));
+        let workers = Some(app.spawn_workers());
         let state = WebState::new(app.clone()).unwrap_or_else(|e| panic!("theme: {e}"));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(quire_web::serve(
@@ -154,6 +320,7 @@ impl TestApp {
             _database: database,
             stop: Some(stop),
             server: Some(server),
+            workers,
         }
     }
 
@@ -195,6 +362,17 @@ impl TestApp {
         self.app.create_post(author.id, draft).await.unwrap();
     }
 
+    /// Creates a staff account that signs in with `password`.
+    pub async fn add_staff(&self, email: &str, role: quire_core::Role, password: &str) -> quire_core::User {
+        let account = quire_app::users::NewAccount {
+            email: email.into(),
+            name: email.split('@').next().unwrap_or("staff").into(),
+            role,
+            password: Some(password.into()),
+        };
+        self.app.add_user(account).await.unwrap_or_else(|e| panic!("add user: {e}")).0
+    }
+
     /// The demo essay's path.
     pub const ESSAY: &'static str = "/2020/01/01/never-let-me-go/";
     /// The demo's second post.
@@ -206,77 +384,6 @@ impl Drop for TestApp {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-    }
-}
-
-/// A browser with its own cookies, as one reader.
-pub struct Reader {
-    /// A client with a cookie jar that does not follow redirects.
-    pub client: reqwest::Client,
-    base: String,
-}
-
-impl Reader {
-    /// A reader with an empty cookie jar.
-    pub fn new(app: &TestApp) -> Reader {
-        let client =
-            reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        Reader { client, base: app.base.clone() }
-    }
-
-    /// GET a path with this reader's cookies.
-    pub async fn get(&self, path: &str) -> Page {
-        Self::read(self.client.get(format!("{}{path}", self.base)).send().await.unwrap()).await
-    }
-
-    /// POST form fields to a path, with extra headers.
-    pub async fn post(&self, path: &str, form: &[(&str, &str)], headers: &[(&str, &str)]) -> Page {
-        let mut request = self.client.post(format!("{}{path}", self.base)).form(form);
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
-        Self::read(request.send().await.unwrap()).await
-    }
-
-    async fn read(response: reqwest::Response) -> Page {
-        let status = response.status();
-        let headers = response.headers().clone();
-        Page { status, headers, body: response.text().await.unwrap() }
-    }
-
-    /// Loads the post, fills the form with `fields` over what the page offers, and sends it.
-    pub async fn comment(&self, path: &str, fields: &[(&str, &str)]) -> Page {
-        self.comment_with(path, fields, &[]).await
-    }
-
-    /// As [`Reader::comment`], with extra request headers (`Accept: application/json`…).
-    pub async fn comment_with(&self, path: &str, fields: &[(&str, &str)], headers: &[(&str, &str)]) -> Page {
-        let form = self.fill(path, fields).await;
-        let form: Vec<(&str, &str)> = form.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
-        self.post("/comments", &form, headers).await
-    }
-
-    /// Loads the post and answers its form's fields with `fields` over what the page offers.
-    pub async fn fill(&self, path: &str, fields: &[(&str, &str)]) -> Vec<(String, String)> {
-        let page = self.get(path).await;
-        let mut form: Vec<(String, String)> = ["comment_post_ID", "quire_token", "comment_parent"]
-            .iter()
-            .map(|name| {
-                let value = page.attrs(&format!("#commentform input[name={name}]"), "value").pop().unwrap_or_default();
-                (name.to_string(), value)
-            })
-            .collect();
-        for (name, value) in fields {
-            form.retain(|(n, _)| n != name);
-            form.push((name.to_string(), value.to_string()));
-        }
-        form
-    }
-
-    /// Sends a filled form to `POST /comments`.
-    pub async fn send(&self, form: &[(String, String)]) -> Page {
-        let form: Vec<(&str, &str)> = form.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
-        self.post("/comments", &form, &[]).await
     }
 }
 

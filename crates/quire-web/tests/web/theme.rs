@@ -19,6 +19,8 @@ const READER_PAGES: &[&str] = &[
     "/search?q=madame",
     "/search?q=",
     "/no-such-page/",
+    "/comments/my-data",
+    "/comments/subscriptions/confirm?token=stale",
 ];
 
 #[tokio::test]

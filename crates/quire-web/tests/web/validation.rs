@@ -9,7 +9,7 @@ use std::process::Command;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::support::{Reader, TestApp, without_fill_delay};
+use crate::support::{Agent, Options, TestApp, without_fill_delay};
 
 /// Each kind of page a reader can reach, with the status it must answer with. The list runs with
 /// `posts_per_page = 1`, so that the home page has a second page and archives paginate.
@@ -27,6 +27,8 @@ const PAGES: &[(&str, &str, StatusCode)] = &[
     ("search-results", "/search?q=madame", StatusCode::OK),
     ("search-empty-query", "/search?q=", StatusCode::OK),
     ("not-found", "/no-such-page/", StatusCode::NOT_FOUND),
+    ("my-data", "/comments/my-data", StatusCode::OK),
+    ("mail-link-not-valid", "/comments/subscriptions/unsubscribe?token=stale", StatusCode::NOT_FOUND),
 ];
 
 /// The checker to run, or `None` (after saying why) when the test should be skipped.
@@ -63,12 +65,12 @@ async fn every_kind_of_reader_page_is_valid_html5() {
     }
     // What only a commenter sees: their pending comment with Edit and Delete, and those pages.
     without_fill_delay(&app).await;
-    let ruth = Reader::new(&app);
+    let ruth = Agent::new(&app);
     let fields = [("author", "Ruth"), ("email", "ruth@hailsham.example"), ("comment", "Madame was *crying*.")];
     let sent = ruth.comment(TestApp::ESSAY, &fields).await;
     let id = sent.header("location").unwrap().rsplit("#comment-").next().unwrap().to_string();
     let refused_edit =
-        ruth.post(&format!("/comments/{id}/edit"), &[("comment", ""), ("quire_edit_token", "x")], &[]).await;
+        ruth.post_with(&format!("/comments/{id}/edit"), &[("comment", ""), ("quire_edit_token", "x")], &[]).await;
     let own_pages = [
         ("essay-with-own-comment", ruth.get(TestApp::ESSAY).await, StatusCode::OK),
         ("comment-edit", ruth.get(&format!("/comments/{id}/edit")).await, StatusCode::OK),
@@ -80,12 +82,50 @@ async fn every_kind_of_reader_page_is_valid_html5() {
         assert_eq!(page.status, status, "{name}: {}", page.body);
         std::fs::write(dir.path().join(format!("own-{name}.html")), &page.body).unwrap();
     }
+    check(&checker, dir.path());
+}
 
+/// Admin pages, as a signed-in admin and before sign-in, with the status each must answer with.
+const ADMIN_PAGES: &[(&str, &str, StatusCode)] = &[
+    ("dashboard", "/admin/", StatusCode::OK),
+    ("account", "/admin/account", StatusCode::OK),
+    ("settings", "/admin/settings", StatusCode::OK),
+    ("admin-not-found", "/admin/no-such-page", StatusCode::NOT_FOUND),
+];
+
+#[tokio::test]
+async fn every_admin_page_is_valid_html5() {
+    let Some(checker) = validator() else { return };
+    let app = TestApp::start(Options { no_demo: true, ..Default::default() }).await;
+    let dir = tempfile::tempdir().unwrap();
+    let token = app.app.setup_token().await.unwrap().unwrap();
+    let anonymous = Agent::new(&app);
+    for (name, path) in [("setup", format!("/admin/setup?token={token}")), ("setup-refused", "/admin/setup".into())] {
+        std::fs::write(dir.path().join(format!("{name}.html")), anonymous.get(&path).await.body).unwrap();
+    }
+    app.add_staff("emily@hailsham.example", quire_core::Role::Admin, "correct horse battery").await;
+    let login = anonymous.get("/admin/login").await;
+    assert_eq!(login.status, StatusCode::OK);
+    std::fs::write(dir.path().join("login.html"), &login.body).unwrap();
+    let failed = anonymous.sign_in("emily@hailsham.example", "wrong").await;
+    std::fs::write(dir.path().join("login-failed.html"), &failed.body).unwrap();
+    let admin = Agent::new(&app);
+    admin.sign_in("emily@hailsham.example", "correct horse battery").await;
+    for (name, path, status) in ADMIN_PAGES {
+        let page = admin.get(path).await;
+        assert_eq!(page.status, *status, "{path}");
+        std::fs::write(dir.path().join(format!("{name}.html")), &page.body).unwrap();
+    }
+    check(&checker, dir.path());
+}
+
+/// Runs the checker over every file in `dir` and fails with its report.
+fn check(checker: &std::path::Path, dir: &std::path::Path) {
     // One JVM for all pages: the checker walks the directory. Without --show-warnings it reports
     // errors only, one per line, and exits with their count.
-    let output = Command::new(&checker)
+    let output = Command::new(checker)
         .arg("--root")
-        .arg(dir.path())
+        .arg(dir)
         .arg("--format")
         .arg("gnu")
         .output()
@@ -95,6 +135,6 @@ async fn every_kind_of_reader_page_is_valid_html5() {
         output.status.success() && report.trim().is_empty(),
         "the HTML validator found errors ({}); files are named after the pages in PAGES:\n{}",
         output.status,
-        report.replace(&format!("{}/", dir.path().display()), "")
+        report.replace(&format!("{}/", dir.display()), "")
     );
 }
