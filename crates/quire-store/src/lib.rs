@@ -16,7 +16,8 @@ pub use postgres::{PgStore, VERSION_CHANNEL, VersionListener};
 pub use sqlite::SqliteStore;
 
 use quire_core::{
-    Comment, CommentId, Media, MediaId, Page, Paged, Post, PostId, PostKind, SearchQuery, Term, TermKind, User, UserId,
+    Comment, CommentId, Media, MediaId, Page, Paged, Post, PostId, PostKind, SearchQuery, Term, TermId, TermKind, User,
+    UserId,
 };
 
 /// The database behind a site.
@@ -323,4 +324,40 @@ impl Store {
     pub async fn put_redirect(&self, from_path: &str, to_path: &str) -> Result<(), StoreError> {
         dispatch!(self, s => s.put_redirect(from_path, to_path).await)
     }
+
+    // --- imports -----------------------------------------------------------------------------
+
+    /// What a source item became in an earlier import, if it was imported.
+    pub async fn imported(&self, key: SourceKey<'_>) -> Result<Option<i64>, StoreError> {
+        dispatch!(self, s => s.imported(key).await)
+    }
+
+    /// Imports an author as a staff account (an account with the same email is reused).
+    pub async fn import_user(&self, key: SourceKey<'_>, user: &NewUser) -> Result<Imported<UserId>, StoreError> {
+        dispatch!(self, s => s.import_user(key, user).await)
+    }
+
+    /// Imports a category or tag (a term with the same slug is reused and given the parent).
+    pub async fn import_term(&self, key: SourceKey<'_>, term: &ImportTerm) -> Result<Imported<TermId>, StoreError> {
+        dispatch!(self, s => s.import_term(key, term).await)
+    }
+
+    /// Imports a media item (the file is already stored; a record with its key is reused).
+    pub async fn import_media(&self, key: SourceKey<'_>, media: &NewMedia) -> Result<Imported<MediaId>, StoreError> {
+        dispatch!(self, s => s.import_media(key, media).await)
+    }
+
+    /// Imports a post or page with its terms, comments and redirects in one transaction; an item
+    /// imported before is left alone.
+    pub async fn import_post(&self, key: SourceKey<'_>, post: &ImportPost) -> Result<Imported<PostId>, StoreError> {
+        dispatch!(self, s => s.import_post(key, post).await)
+    }
+}
+
+/// `wanted`, or `wanted-2`, `wanted-3`… whichever is not in `taken`.
+pub(crate) fn free_slug(wanted: &str, taken: &[String]) -> String {
+    if !taken.iter().any(|t| t == wanted) {
+        return wanted.to_string();
+    }
+    (2..).map(|n| format!("{wanted}-{n}")).find(|s| !taken.contains(s)).unwrap_or_else(|| wanted.to_string())
 }

@@ -4,6 +4,7 @@
 //! Every content-version bump also sends `NOTIFY quire_version`, delivered on commit.
 
 mod comments;
+mod import;
 mod keys;
 mod media;
 mod posts;

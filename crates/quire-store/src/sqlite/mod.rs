@@ -3,6 +3,7 @@
 //! which avoids busy errors from transactions racing to upgrade their locks; reads use a pool.
 
 mod comments;
+mod import;
 mod keys;
 mod media;
 mod posts;
