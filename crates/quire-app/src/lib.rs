@@ -6,6 +6,7 @@ pub mod comments;
 pub mod config;
 pub mod demo;
 mod error;
+pub mod import;
 pub mod media;
 pub mod metrics;
 pub mod publishing;

@@ -79,6 +79,18 @@ pub fn wordpress(html: &str, post: &str, attachments: &dyn Attachments) -> Conve
     Converted { markdown, notes: work.notes }
 }
 
+/// A comment's text as WordPress shows it: blank lines part paragraphs, newlines are breaks.
+/// The result still needs the comment sanitiser.
+pub fn comment_html(text: &str) -> String {
+    text.replace("\r\n", "\n")
+        .split("\n\n")
+        .map(|p| p.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join("<br>\n"))
+        .filter(|p| !p.is_empty())
+        .map(|p| format!("<p>{p}</p>"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// Removes `<!-- wp:… -->`, `<!-- /wp:… -->`, `<!--more-->` and `<!--nextpage-->`.
 fn strip_block_comments(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

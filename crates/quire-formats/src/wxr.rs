@@ -21,6 +21,7 @@ use crate::{ItemError, dates};
 pub struct WxrReader<R: BufRead> {
     reader: NsReader<LineCounter<R>>,
     lines: Rc<Cell<u64>>,
+    bytes: Rc<Cell<u64>>,
     buf: Vec<u8>,
     depth: usize,
     stack: Vec<Node>,
@@ -42,11 +43,13 @@ impl<R: BufRead> WxrReader<R> {
     /// Reads WXR from `input`.
     pub fn new(input: R) -> Self {
         let lines = Rc::new(Cell::new(0));
-        let mut reader = NsReader::from_reader(LineCounter::new(input, lines.clone()));
+        let bytes = Rc::new(Cell::new(0));
+        let mut reader = NsReader::from_reader(LineCounter::new(input, lines.clone(), bytes.clone()));
         reader.config_mut().check_end_names = true;
         WxrReader {
             reader,
             lines,
+            bytes,
             buf: Vec::new(),
             depth: 0,
             stack: Vec::new(),
@@ -58,6 +61,11 @@ impl<R: BufRead> WxrReader<R> {
             pending: None,
             done: false,
         }
+    }
+
+    /// Bytes of the input read so far (for a progress bar).
+    pub fn bytes_read(&self) -> u64 {
+        self.bytes.get()
     }
 
     fn line(&self) -> u64 {

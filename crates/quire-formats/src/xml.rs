@@ -13,12 +13,13 @@ pub const MAX_FIELD_BYTES: usize = 16 * 1024 * 1024;
 pub struct LineCounter<R> {
     inner: R,
     lines: Rc<Cell<u64>>,
+    bytes: Rc<Cell<u64>>,
 }
 
 impl<R: BufRead> LineCounter<R> {
-    /// Wraps `inner`; `lines` counts newlines consumed so far.
-    pub fn new(inner: R, lines: Rc<Cell<u64>>) -> Self {
-        LineCounter { inner, lines }
+    /// Wraps `inner`; `lines` counts newlines consumed so far, `bytes` the bytes.
+    pub fn new(inner: R, lines: Rc<Cell<u64>>, bytes: Rc<Cell<u64>>) -> Self {
+        LineCounter { inner, lines, bytes }
     }
 }
 
@@ -27,6 +28,7 @@ impl<R: BufRead> std::io::Read for LineCounter<R> {
         let n = self.inner.read(out)?;
         let newlines = out.get(..n).map_or(0, |b| b.iter().filter(|c| **c == b'\n').count());
         self.lines.set(self.lines.get() + newlines as u64);
+        self.bytes.set(self.bytes.get() + n as u64);
         Ok(n)
     }
 }
@@ -41,6 +43,7 @@ impl<R: BufRead> BufRead for LineCounter<R> {
             let newlines = buf.get(..amount).map_or(0, |b| b.iter().filter(|c| **c == b'\n').count());
             self.lines.set(self.lines.get() + newlines as u64);
         }
+        self.bytes.set(self.bytes.get() + amount as u64);
         self.inner.consume(amount);
     }
 }
