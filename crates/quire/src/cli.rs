@@ -45,6 +45,37 @@ pub enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Import a site: a WordPress export, a Ghost export or a Quire archive. Importing the same
+    /// file again creates nothing new, and an interrupted import resumes.
+    Import {
+        /// What to import.
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
+}
+
+/// `quire import …`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum ImportCommand {
+    /// Import a WordPress export (WXR 1.0–1.2, Tools → Export in WordPress).
+    Wordpress(ImportArgs),
+}
+
+/// Options of `quire import`.
+#[derive(Debug, Clone, Args)]
+pub struct ImportArgs {
+    /// The export file.
+    pub file: PathBuf,
+    /// Directory holding the site's media files (WordPress: a copy of `wp-content/uploads`);
+    /// media not found there keep their original addresses and are listed in the report.
+    #[arg(long, value_name = "DIR")]
+    pub media_dir: Option<PathBuf>,
+    /// Print what would be imported and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Where to write the JSON report [default: <data-dir>/import-report.json].
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
 }
 
 impl Default for Command {
