@@ -34,6 +34,7 @@ macro_rules! on_both_backends {
 
 mod comments;
 mod content;
+mod import;
 mod jobs;
 mod schema;
 mod site;
