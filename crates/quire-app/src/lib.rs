@@ -1,11 +1,13 @@
 //! Quire's use cases, shared by the web server, the CLI and background jobs: opening a site,
 //! reading it (view models for pages and feeds), publishing, users, and the demo site.
 
+pub mod archive;
 pub mod avatars;
 pub mod comments;
 pub mod config;
 pub mod demo;
 mod error;
+mod export_wxr;
 pub mod import;
 pub mod media;
 pub mod metrics;

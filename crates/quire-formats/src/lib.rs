@@ -7,6 +7,7 @@ pub mod convert;
 pub mod dates;
 pub mod plan;
 pub mod wxr;
+pub mod wxr_out;
 pub mod xml;
 
 pub use plan::{Item, Located};

@@ -354,6 +354,37 @@ impl Store {
     }
 }
 
+/// Tables of Quire's portable archive, in an order that restores without breaking references.
+/// The site's secret keys are in (a restored site signs and hashes as the original did), so an
+/// archive must be kept private. Left out on purpose: jobs and rate buckets (a restored site
+/// starts its own), and derived search indexes (rebuilt on restore).
+pub const ARCHIVE_TABLES: &[&str] = &[
+    "site_keys",
+    "users",
+    "media",
+    "terms",
+    "posts",
+    "post_terms",
+    "comments",
+    "comment_subscriptions",
+    "settings",
+    "redirects",
+    "import_items",
+];
+
+impl Store {
+    /// Every row of an archive table as a JSON object of its columns, in id order.
+    pub async fn export_rows(&self, table: &str) -> Result<Vec<serde_json::Value>, StoreError> {
+        dispatch!(self, s => s.export_rows(table).await)
+    }
+
+    /// Writes rows exported by [`Store::export_rows`] from the same backend back, ids and all, in
+    /// one transaction.
+    pub async fn restore_rows(&self, table: &str, rows: &[serde_json::Value]) -> Result<(), StoreError> {
+        dispatch!(self, s => s.restore_rows(table, rows).await)
+    }
+}
+
 /// `wanted`, or `wanted-2`, `wanted-3`… whichever is not in `taken`.
 pub(crate) fn free_slug(wanted: &str, taken: &[String]) -> String {
     if !taken.iter().any(|t| t == wanted) {

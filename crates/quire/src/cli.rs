@@ -52,6 +52,28 @@ pub enum Command {
         #[command(subcommand)]
         command: ImportCommand,
     },
+    /// Export the whole site: a Quire archive (JSON of everything, Markdown per post, media
+    /// files) or a WordPress export (WXR) that WordPress's importer reads.
+    Export(ExportArgs),
+}
+
+/// Options of `quire export`.
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    /// Where to write: a directory for the Quire archive, a file for WXR.
+    pub out: PathBuf,
+    /// What to write.
+    #[arg(long, value_enum, default_value = "quire")]
+    pub format: ExportFormat,
+}
+
+/// Export formats.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ExportFormat {
+    /// Quire's archive, restored exactly by `quire import quire`.
+    Quire,
+    /// WordPress eXtended RSS 1.2.
+    Wxr,
 }
 
 /// `quire import …`.
@@ -59,6 +81,11 @@ pub enum Command {
 pub enum ImportCommand {
     /// Import a WordPress export (WXR 1.0–1.2, Tools → Export in WordPress).
     Wordpress(ImportArgs),
+    /// Restore a Quire archive (from `quire export`) into a fresh site.
+    Quire {
+        /// The archive directory.
+        archive: PathBuf,
+    },
 }
 
 /// Options of `quire import`.

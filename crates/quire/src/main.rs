@@ -115,6 +115,11 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let app = open(config_without_demo(config)).await?;
             transfer::import(&app, command).await
         }
+        Command::Export(args) => {
+            logging::init(&config, true);
+            let app = open(config_without_demo(config)).await?;
+            transfer::export(&app, args).await
+        }
         Command::User { command: UserCommand::Add(args) } => {
             logging::init(&config, true);
             let app = open(config).await?;

@@ -12,7 +12,7 @@ use quire_app::App;
 use quire_app::import::{ImportOptions, ImportReport};
 
 use crate::Failure;
-use crate::cli::{ImportArgs, ImportCommand};
+use crate::cli::{ExportArgs, ExportFormat, ImportArgs, ImportCommand};
 
 /// Shows how far through its input a long command is.
 struct Meter {
@@ -56,7 +56,15 @@ impl Meter {
 
 /// Runs `quire import …`.
 pub async fn import(app: &App, command: ImportCommand) -> Result<(), Failure> {
-    let ImportCommand::Wordpress(args) = command;
+    let args = match command {
+        ImportCommand::Wordpress(args) => args,
+        ImportCommand::Quire { archive } => {
+            let restored = app.import_archive(&archive).await?;
+            let rows: Vec<String> = restored.iter().map(|(t, n)| format!("{n} {t}")).collect();
+            println!("restored {}: {}", archive.display(), rows.join(", "));
+            return Ok(());
+        }
+    };
     let (input, size) = open_input(&args.file)?;
     let options = ImportOptions { media_dir: args.media_dir.clone(), dry_run: args.dry_run };
     if let Some(dir) = &options.media_dir
@@ -102,4 +110,26 @@ fn finish(app: &App, args: &ImportArgs, report: &ImportReport) -> Result<(), Fai
             )))
         }
     }
+}
+
+/// Runs `quire export …`.
+pub async fn export(app: &App, args: ExportArgs) -> Result<(), Failure> {
+    match args.format {
+        ExportFormat::Quire => {
+            let summary = app.export_archive(&args.out).await?;
+            let rows: Vec<String> = summary.rows.iter().map(|(t, n)| format!("{n} {t}")).collect();
+            println!("exported to {}: {}", args.out.display(), rows.join(", "));
+            println!("{} Markdown files, {} media files", summary.documents, summary.media_files);
+            for key in &summary.missing_media {
+                println!("missing media file: {key}");
+            }
+        }
+        ExportFormat::Wxr => {
+            let file = std::fs::File::create(&args.out)
+                .map_err(|e| Failure::usage(format!("cannot write {}: {e}", args.out.display())))?;
+            let counts = app.export_wxr(std::io::BufWriter::new(file)).await?;
+            println!("exported {} posts and pages, {} comments to {}", counts.0, counts.1, args.out.display());
+        }
+    }
+    Ok(())
 }

@@ -241,3 +241,23 @@ fn a_broken_export_exits_2_naming_the_item_and_its_line() {
     assert!(stderr(&out).contains("line 34"), "{}", stderr(&out));
     assert_one_line_failure(&quire(&["import", "wordpress", "/no/such.xml"], dir.path()), 2, "/no/such.xml");
 }
+
+#[test]
+fn export_then_import_quire_restores_a_site_and_wxr_export_writes_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = fixture("theme-preview.xml");
+    assert_eq!(quire(&["import", "wordpress", &file], dir.path()).status.code(), Some(0));
+    let archive = dir.path().join("archive");
+    let out = quire(&["export", archive.to_str().unwrap()], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(archive.join("quire.json").is_file());
+    let wxr = dir.path().join("site.xml");
+    let out = quire(&["export", "--format", "wxr", wxr.to_str().unwrap()], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(std::fs::read_to_string(&wxr).unwrap().contains("<wp:wxr_version>1.2</wp:wxr_version>"));
+    let fresh = tempfile::tempdir().unwrap();
+    let out = quire(&["import", "quire", archive.to_str().unwrap()], fresh.path());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("posts"));
+    assert_one_line_failure(&quire(&["import", "quire", archive.to_str().unwrap()], fresh.path()), 2, "not empty");
+}
