@@ -285,6 +285,47 @@ async fn a_wxr_export_has_the_fixtures_structure_and_reads_back_whole(site: Site
     }
 }
 
+async fn a_ghost_export_imports_posts_tags_authors_and_feature_images(site: Site) {
+    let app = &site.app;
+    let raw = fixture("ghost.json");
+    let media = site._dir.path().join("ghost-media");
+    std::fs::create_dir_all(media.join("2023/11")).unwrap();
+    std::fs::write(media.join("2023/11/pond.jpg"), b"pond").unwrap();
+    let options = ImportOptions { media_dir: Some(media), dry_run: false };
+    let report = app.import_ghost(raw.clone(), &options, &|_| {}).await.unwrap();
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    assert_eq!(report.created("posts"), 3);
+    assert_eq!(report.created("pages"), 1);
+    let store = app.store();
+    let post = store.post_by_slug(PostKind::Post, "hailsham-remembered").await.unwrap().unwrap();
+    assert!(!post.html.contains("__GHOST_URL__") && post.html.contains("href=\"/about/\""), "{}", post.html);
+    assert!(post.html.contains("<figcaption>The pond behind the house</figcaption>"), "{}", post.html);
+    assert!(post.html.contains("println!"), "code kept whole: {}", post.html);
+    assert!(post.sticky);
+    assert_eq!(post.excerpt.as_deref(), Some("A short look back."));
+    assert_eq!(post.published_at.unwrap().hour(), 8, "offsets applied");
+    let featured = store.media_by_ids(&[post.featured_media_id.expect("a featured image")]).await.unwrap();
+    assert_eq!(featured[0].alt, "The pond");
+    assert_eq!(featured[0].caption.as_deref(), Some("Photo by Tommy"));
+    let terms = store.terms_of(&[post.id]).await.unwrap();
+    let names: Vec<_> = terms.iter().map(|(_, t)| t.name.as_str()).collect();
+    assert_eq!(names, ["Memory"], "internal tags stay out");
+    let author = store.user(post.author_id).await.unwrap().unwrap();
+    assert_eq!(
+        (author.slug.as_str(), author.name.as_str(), author.bio.as_deref()),
+        ("kathy", "Kathy H", Some("Carer."))
+    );
+    let members = store.post_by_slug(PostKind::Post, "members-only").await.unwrap().unwrap();
+    assert_eq!(members.status, PostStatus::Private);
+    let scheduled = store.post_by_slug(PostKind::Post, "next-week").await.unwrap().unwrap();
+    assert_eq!(scheduled.status, PostStatus::Scheduled);
+    assert!(store.post_by_slug(PostKind::Page, "about").await.unwrap().is_some());
+    let again = app.import_ghost(raw, &options, &|_| {}).await.unwrap();
+    assert_eq!(again.created("posts") + again.created("pages") + again.created("media"), 0, "{:?}", again.counts);
+    let broken = app.import_ghost("{\n\"db\": [".into(), &options, &|_| {}).await.unwrap();
+    assert_eq!(broken.failed[0].line, 2, "{:?}", broken.failed);
+}
+
 macro_rules! on_both_backends {
     ($($name:ident),+ $(,)?) => {
         mod sqlite {
@@ -305,4 +346,5 @@ on_both_backends!(
     bad_items_are_reported_with_their_line_and_the_rest_is_imported,
     an_export_restored_into_a_fresh_site_gives_every_row_and_every_page_back,
     a_wxr_export_has_the_fixtures_structure_and_reads_back_whole,
+    a_ghost_export_imports_posts_tags_authors_and_feature_images,
 );

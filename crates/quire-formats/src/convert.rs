@@ -79,6 +79,24 @@ pub fn wordpress(html: &str, post: &str, attachments: &dyn Attachments) -> Conve
     Converted { markdown, notes: work.notes }
 }
 
+/// Converts clean HTML (Ghost's): no shortcodes, but the same care for code blocks, frames and
+/// what the sanitiser would remove.
+pub fn html(html: &str) -> Converted {
+    let mut work = Work { held: Vec::new(), notes: Vec::new(), post: "", attachments: &NoAttachments };
+    let text = html.replace("\r\n", "\n");
+    let text = hold_pre(&text, &mut work);
+    let text = iframes_to_links(&text, &mut work);
+    for tag in REMOVED {
+        if contains_tag(&text, tag) {
+            work.note(format!("<{tag}> is not allowed in posts and was removed"));
+        }
+    }
+    // Ghost writes one long line; blocks are separated so each stays an HTML block of its own.
+    let text = text.replace("</p><", "</p>\n\n<").replace("</figure><", "</figure>\n\n<");
+    let markdown = paragraphs(&text, &work.held);
+    Converted { markdown, notes: work.notes }
+}
+
 /// A comment's text as WordPress shows it: blank lines part paragraphs, newlines are breaks.
 /// The result still needs the comment sanitiser.
 pub fn comment_html(text: &str) -> String {

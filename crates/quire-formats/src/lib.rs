@@ -5,6 +5,7 @@
 
 pub mod convert;
 pub mod dates;
+pub mod ghost;
 pub mod plan;
 pub mod wxr;
 pub mod wxr_out;

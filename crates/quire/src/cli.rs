@@ -81,6 +81,9 @@ pub enum ExportFormat {
 pub enum ImportCommand {
     /// Import a WordPress export (WXR 1.0–1.2, Tools → Export in WordPress).
     Wordpress(ImportArgs),
+    /// Import a Ghost export (JSON, Settings → Labs → Export in Ghost); `--media-dir` is a copy
+    /// of Ghost's `content/images`.
+    Ghost(ImportArgs),
     /// Restore a Quire archive (from `quire export`) into a fresh site.
     Quire {
         /// The archive directory.

@@ -56,8 +56,9 @@ impl Meter {
 
 /// Runs `quire import …`.
 pub async fn import(app: &App, command: ImportCommand) -> Result<(), Failure> {
-    let args = match command {
-        ImportCommand::Wordpress(args) => args,
+    let (args, ghost) = match command {
+        ImportCommand::Wordpress(args) => (args, false),
+        ImportCommand::Ghost(args) => (args, true),
         ImportCommand::Quire { archive } => {
             let restored = app.import_archive(&archive).await?;
             let rows: Vec<String> = restored.iter().map(|(t, n)| format!("{n} {t}")).collect();
@@ -65,16 +66,26 @@ pub async fn import(app: &App, command: ImportCommand) -> Result<(), Failure> {
             return Ok(());
         }
     };
-    let (input, size) = open_input(&args.file)?;
     let options = ImportOptions { media_dir: args.media_dir.clone(), dry_run: args.dry_run };
     if let Some(dir) = &options.media_dir
         && !dir.is_dir()
     {
         return Err(Failure::usage(format!("--media-dir {} is not a directory", dir.display())));
     }
-    let meter = Meter::new(size);
-    let report = app.import_wordpress(input, &options, &|done| meter.update(done)).await;
-    meter.finish();
+    let report = if ghost {
+        let raw = std::fs::read_to_string(&args.file)
+            .map_err(|e| Failure::usage(format!("cannot read {}: {e}", args.file.display())))?;
+        let meter = Meter::new(raw.len() as u64);
+        let report = app.import_ghost(raw, &options, &|done| meter.update(done)).await;
+        meter.finish();
+        report
+    } else {
+        let (input, size) = open_input(&args.file)?;
+        let meter = Meter::new(size);
+        let report = app.import_wordpress(input, &options, &|done| meter.update(done)).await;
+        meter.finish();
+        report
+    };
     let report = report.map_err(|e| Failure::runtime(format!("the import stopped: {e}")))?;
     finish(app, &args, &report)
 }

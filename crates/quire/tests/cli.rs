@@ -261,3 +261,14 @@ fn export_then_import_quire_restores_a_site_and_wxr_export_writes_a_file() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("posts"));
     assert_one_line_failure(&quire(&["import", "quire", archive.to_str().unwrap()], fresh.path()), 2, "not empty");
 }
+
+#[test]
+fn import_ghost_reads_a_ghost_export_and_refuses_a_broken_one_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = quire(&["import", "ghost", &fixture("ghost.json")], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("ghost imported: "));
+    let broken = dir.path().join("broken.json");
+    std::fs::write(&broken, "{\n\"db\": [\n").unwrap();
+    assert_one_line_failure(&quire(&["import", "ghost", broken.to_str().unwrap()], dir.path()), 2, "line 3");
+}

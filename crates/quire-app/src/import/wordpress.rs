@@ -20,6 +20,7 @@ use crate::{App, Error};
 /// attachments' addresses for galleries.
 #[derive(Default)]
 struct Run {
+    format: String,
     source: String,
     site_url: String,
     authors: HashMap<String, UserId>,
@@ -47,7 +48,7 @@ impl App {
         options: &ImportOptions,
         progress: Progress<'_>,
     ) -> Result<ImportReport, Error> {
-        let mut items = spawn_parser(move |send| {
+        let items = spawn_parser(move |send| {
             let mut reader = WxrReader::new(input);
             while let Some(next) = reader.next() {
                 if !send((next, reader.bytes_read())) {
@@ -55,8 +56,43 @@ impl App {
                 }
             }
         });
-        let mut run = Run { source: "wordpress:".into(), ..Run::default() };
-        run.report.format = "wordpress".into();
+        self.import_items("wordpress", items, options, progress).await
+    }
+
+    /// Imports a Ghost JSON export.
+    pub async fn import_ghost(
+        &self,
+        raw: String,
+        options: &ImportOptions,
+        progress: Progress<'_>,
+    ) -> Result<ImportReport, Error> {
+        let items = spawn_parser(move |send| match quire_formats::ghost::read(&raw) {
+            Ok(items) => {
+                let total = items.len() as u64;
+                for (n, item) in items.into_iter().enumerate() {
+                    let done = (n as u64 + 1) * raw.len() as u64 / total.max(1);
+                    if !send((item, done)) {
+                        return;
+                    }
+                }
+            }
+            Err(e) => {
+                send((Err(e), raw.len() as u64));
+            }
+        });
+        self.import_items("ghost", items, options, progress).await
+    }
+
+    /// Stores the items a parser sends, one transaction each.
+    async fn import_items(
+        &self,
+        format: &str,
+        mut items: tokio::sync::mpsc::Receiver<super::Parsed>,
+        options: &ImportOptions,
+        progress: Progress<'_>,
+    ) -> Result<ImportReport, Error> {
+        let mut run = Run { source: format!("{format}:"), format: format.to_string(), ..Run::default() };
+        run.report.format = format.to_string();
         run.report.dry_run = options.dry_run;
         while let Some((next, bytes)) = items.recv().await {
             progress(bytes);
@@ -70,7 +106,8 @@ impl App {
             let line = located.line;
             let outcome = match located.item {
                 Item::Site(site) => {
-                    run.source = format!("wordpress:{}", site.url);
+                    let origin = if site.url.is_empty() { &site.title } else { &site.url };
+                    run.source = format!("{format}:{origin}");
                     run.site_url = site.url;
                     Ok(())
                 }
@@ -108,7 +145,16 @@ impl App {
             run.report.count("authors", true);
             return Ok(());
         }
-        let id = self.ensure_author(run, line, &author.login, author.email.as_deref(), &author.display_name).await?;
+        let id = self
+            .ensure_author(
+                run,
+                line,
+                &author.login,
+                author.email.as_deref(),
+                &author.display_name,
+                author.bio.as_deref(),
+            )
+            .await?;
         run.authors.insert(author.source_id.clone(), id);
         Ok(())
     }
@@ -121,6 +167,7 @@ impl App {
         login: &str,
         email: Option<&str>,
         name: &str,
+        bio: Option<&str>,
     ) -> Result<UserId, Error> {
         let mut slug = quire_core::slug::slugify(login);
         if slug.is_empty() {
@@ -141,7 +188,7 @@ impl App {
             slug,
             role: Role::Author,
             password_hash: None,
-            bio: None,
+            bio: bio.map(str::to_string),
         };
         let key = SourceKey { source: &run.source, kind: "author", id: login };
         let imported = self.store().import_user(key, &user).await?;
@@ -303,14 +350,18 @@ impl App {
                         let message =
                             format!("author {login:?} is not listed in the export; an account was made for them");
                         run.report.note(line, label.clone(), message);
-                        self.ensure_author(run, line, &login, None, &login).await?
+                        self.ensure_author(run, line, &login, None, &login, None).await?
                     }
                 };
                 run.authors.insert(login, id);
                 id
             }
         };
-        let converted = convert::wordpress(&item.html, &item.source_id, run);
+        let converted = if run.format == "ghost" {
+            convert::html(&item.html)
+        } else {
+            convert::wordpress(&item.html, &item.source_id, run)
+        };
         for note in &converted.notes {
             run.report.note(line, label.clone(), note.clone());
         }
@@ -328,9 +379,56 @@ impl App {
                 }
                 found.map(MediaId)
             }
-            None => None,
+            None => match &item.featured_image {
+                Some(image) => self.featured_image(run, line, &label, image, options).await?,
+                None => None,
+            },
         };
         self.store_post(run, line, &label, key, item, draft, author, featured_media_id, comments).await
+    }
+}
+
+impl App {
+    /// A featured image given by address (Ghost): taken from `--media-dir` when the file is
+    /// there (`/content/images/…` relative to it), else its address is listed in the report.
+    async fn featured_image(
+        &self,
+        run: &mut Run,
+        line: u64,
+        label: &str,
+        image: &quire_formats::plan::FeaturedImage,
+        options: &ImportOptions,
+    ) -> Result<Option<MediaId>, Error> {
+        let relative = image.url.strip_prefix("/content/images/").unwrap_or(&image.url);
+        let local = options.media_dir.as_ref().and_then(|dir| safe_join(dir, relative)).filter(|p| p.is_file());
+        let Some(path) = local else {
+            run.report.note(line, label, format!("featured image {} is not in the media directory", image.url));
+            run.report.remote_media.push(image.url.clone());
+            return Ok(None);
+        };
+        let key = storage_key(relative).replacen("wp/", &format!("{}/", run.format), 1);
+        let source_key = SourceKey { source: &run.source, kind: "media", id: &image.url };
+        if let Some(id) = self.store().imported(source_key).await? {
+            run.report.count("media", false);
+            return Ok(Some(MediaId(id)));
+        }
+        let bytes = tokio::fs::read(&path).await?;
+        self.put_media_file(&key, &bytes).await?;
+        let media = NewMedia {
+            storage_key: key,
+            mime: mime_of(relative).to_string(),
+            bytes: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
+            width: None,
+            height: None,
+            alt: image.alt.clone().unwrap_or_default(),
+            caption: image.caption.as_deref().map(quire_content::html_to_text).filter(|c| !c.is_empty()),
+            credit: None,
+            licence: None,
+            uploaded_by: None,
+        };
+        let imported = self.store().import_media(source_key, &media).await?;
+        run.report.count("media", imported.is_created());
+        Ok(Some(imported.id()))
     }
 }
 
