@@ -3,6 +3,7 @@
 //! stored in its own transaction with a record of what it became, so importing the same file
 //! again creates nothing and an interrupted run resumes where it stopped.
 
+mod posts;
 mod report;
 mod wordpress;
 
@@ -24,7 +25,7 @@ pub struct ImportOptions {
 const QUEUE: usize = 64;
 
 /// What the parser thread sends: an item (or a broken one) and how far into the input it is.
-type Parsed = (Result<Located<quire_formats::Item>, ItemError>, u64);
+pub(crate) type Parsed = (Result<Located<quire_formats::Item>, ItemError>, u64);
 
 /// Runs `parse` on its own thread, feeding a bounded queue.
 fn spawn_parser<F>(parse: F) -> tokio::sync::mpsc::Receiver<Parsed>
