@@ -2,11 +2,14 @@
 //! reading it (view models for pages and feeds), publishing, users and their sign-in, and the demo site.
 
 pub mod accounts;
+pub mod archive;
 pub mod avatars;
 pub mod comments;
 pub mod config;
 pub mod demo;
 mod error;
+mod export_wxr;
+pub mod import;
 pub mod jobs;
 pub mod mail;
 pub mod media;

@@ -24,7 +24,7 @@ pub use highlight::{CLASS_PREFIX, syntax_css};
 pub use html::{absolutize_urls, html_to_text};
 pub use identicon::identicon_svg;
 pub use media::{MediaInfo, MediaLookup, MediaVariant, NoMedia};
-pub use sanitize::sanitize_html;
+pub use sanitize::{sanitize_comment, sanitize_html};
 pub use text::{escape_html, excerpt, reading_minutes};
 
 use dialect::Dialect;

@@ -262,7 +262,7 @@ pub fn sanitize_html(html: &str) -> String {
 }
 
 /// Sanitises the HTML rendered from a comment with the comment rules.
-pub(crate) fn sanitize_comment(html: &str) -> String {
+pub fn sanitize_comment(html: &str) -> String {
     rewrite_start_tags(&COMMENT.clean(html).to_string(), |_| {})
 }
 

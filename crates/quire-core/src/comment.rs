@@ -20,6 +20,18 @@ string_enum!(
     }
 );
 
+string_enum!(
+    /// What sort of response a comment is: a reader's words, or a notice that another site linked here.
+    CommentKind {
+        /// Written by a reader.
+        Comment => "comment",
+        /// A pingback from another blog.
+        Pingback => "pingback",
+        /// A trackback from another blog.
+        Trackback => "trackback",
+    }
+);
+
 /// A comment as stored.
 #[derive(Debug, Clone, Serialize)]
 pub struct Comment {
@@ -47,6 +59,8 @@ pub struct Comment {
     pub status: CommentStatus,
     /// Posted.
     pub created_at: OffsetDateTime,
+    /// Reader comment, pingback or trackback.
+    pub kind: CommentKind,
 }
 
 impl Comment {

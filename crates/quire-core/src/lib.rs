@@ -12,7 +12,7 @@ pub mod search;
 pub mod slug;
 pub mod user;
 
-pub use comment::{Comment, CommentStatus, ThreadPath};
+pub use comment::{Comment, CommentKind, CommentStatus, ThreadPath};
 pub use ids::{CommentId, MediaId, PostId, TermId, UserId};
 pub use paging::{Page, Paged};
 pub use permalink::{PermalinkError, PermalinkMatch, PermalinkPattern};

@@ -147,6 +147,11 @@ pub struct Post {
     pub word_count: u32,
     /// The work the post reviews, if it is a review.
     pub reviewed_item: Option<ReviewedItem>,
+    /// Readers must give this password to read it (WordPress's protected posts); never shown.
+    #[serde(skip)]
+    pub password: Option<String>,
+    /// Kept at the top of the home page.
+    pub sticky: bool,
 }
 
 /// A creative work a post reviews (schema.org `Review.itemReviewed`).

@@ -18,7 +18,8 @@ pub use postgres::{PgStore, VERSION_CHANNEL, VersionListener};
 pub use sqlite::SqliteStore;
 
 use quire_core::{
-    Comment, CommentId, Media, MediaId, Page, Paged, Post, PostId, PostKind, SearchQuery, Term, TermKind, User, UserId,
+    Comment, CommentId, Media, MediaId, Page, Paged, Post, PostId, PostKind, SearchQuery, Term, TermId, TermKind, User,
+    UserId,
 };
 
 /// The database behind a site.
@@ -424,6 +425,73 @@ impl Store {
     pub async fn put_redirect(&self, from_path: &str, to_path: &str) -> Result<(), StoreError> {
         dispatch!(self, s => s.put_redirect(from_path, to_path).await)
     }
+
+    // --- imports -----------------------------------------------------------------------------
+
+    /// What a source item became in an earlier import, if it was imported.
+    pub async fn imported(&self, key: SourceKey<'_>) -> Result<Option<i64>, StoreError> {
+        dispatch!(self, s => s.imported(key).await)
+    }
+
+    /// Imports an author as a staff account (an account with the same email is reused).
+    pub async fn import_user(&self, key: SourceKey<'_>, user: &NewUser) -> Result<Imported<UserId>, StoreError> {
+        dispatch!(self, s => s.import_user(key, user).await)
+    }
+
+    /// Imports a category or tag (a term with the same slug is reused and given the parent).
+    pub async fn import_term(&self, key: SourceKey<'_>, term: &ImportTerm) -> Result<Imported<TermId>, StoreError> {
+        dispatch!(self, s => s.import_term(key, term).await)
+    }
+
+    /// Imports a media item (the file is already stored; a record with its key is reused).
+    pub async fn import_media(&self, key: SourceKey<'_>, media: &NewMedia) -> Result<Imported<MediaId>, StoreError> {
+        dispatch!(self, s => s.import_media(key, media).await)
+    }
+
+    /// Imports a post or page with its terms, comments and redirects in one transaction; an item
+    /// imported before is left alone.
+    pub async fn import_post(&self, key: SourceKey<'_>, post: &ImportPost) -> Result<Imported<PostId>, StoreError> {
+        dispatch!(self, s => s.import_post(key, post).await)
+    }
+}
+
+/// Tables of Quire's portable archive, in an order that restores without breaking references.
+/// The site's secret keys are in (a restored site signs and hashes as the original did), so an
+/// archive must be kept private. Left out on purpose: jobs and rate buckets (a restored site
+/// starts its own), and derived search indexes (rebuilt on restore).
+pub const ARCHIVE_TABLES: &[&str] = &[
+    "site_keys",
+    "users",
+    "media",
+    "terms",
+    "posts",
+    "post_terms",
+    "comments",
+    "comment_subscriptions",
+    "settings",
+    "redirects",
+    "import_items",
+];
+
+impl Store {
+    /// Every row of an archive table as a JSON object of its columns, in id order.
+    pub async fn export_rows(&self, table: &str) -> Result<Vec<serde_json::Value>, StoreError> {
+        dispatch!(self, s => s.export_rows(table).await)
+    }
+
+    /// Writes rows exported by [`Store::export_rows`] from the same backend back, ids and all, in
+    /// one transaction.
+    pub async fn restore_rows(&self, table: &str, rows: &[serde_json::Value]) -> Result<(), StoreError> {
+        dispatch!(self, s => s.restore_rows(table, rows).await)
+    }
+}
+
+/// `wanted`, or `wanted-2`, `wanted-3`… whichever is not in `taken`.
+pub(crate) fn free_slug(wanted: &str, taken: &[String]) -> String {
+    if !taken.iter().any(|t| t == wanted) {
+        return wanted.to_string();
+    }
+    (2..).map(|n| format!("{wanted}-{n}")).find(|s| !taken.contains(s)).unwrap_or_else(|| wanted.to_string())
 }
 
 /// Mail: reply subscriptions, staff notification preferences, sent-mail markers, readers' data.

@@ -291,3 +291,98 @@ pub struct Session {
     /// Keyed hash of the address it was made from.
     pub ip_hash: Option<String>,
 }
+
+/// Names one item of an import source, so that importing it again finds what it became.
+#[derive(Debug, Clone, Copy)]
+pub struct SourceKey<'a> {
+    /// The site it came from, e.g. `wordpress:https://example.com`.
+    pub source: &'a str,
+    /// The sort of item: `author`, `term`, `post`, `media`, `comment`.
+    pub kind: &'a str,
+    /// Its id at the source.
+    pub id: &'a str,
+}
+
+/// What an import call did: made a new row, or found the one an earlier run (or the site) had.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Imported<T> {
+    /// A new row.
+    Created(T),
+    /// The row an earlier import (or an existing account or term of the same name) made.
+    Existing(T),
+}
+
+impl<T: Copy> Imported<T> {
+    /// The id, whichever way it came.
+    pub fn id(&self) -> T {
+        match self {
+            Imported::Created(id) | Imported::Existing(id) => *id,
+        }
+    }
+
+    /// Whether the call made a new row.
+    pub fn is_created(&self) -> bool {
+        matches!(self, Imported::Created(_))
+    }
+}
+
+/// A category or tag to import, with its place in the hierarchy.
+#[derive(Debug, Clone)]
+pub struct ImportTerm {
+    /// Category or tag.
+    pub kind: TermKind,
+    /// Slug (an existing term with it is reused).
+    pub slug: String,
+    /// Name.
+    pub name: String,
+    /// Parent category, already imported.
+    pub parent_id: Option<quire_core::TermId>,
+    /// Description.
+    pub description: Option<String>,
+}
+
+/// A post or page to import whole, with its comments and old addresses, in one transaction.
+#[derive(Debug, Clone)]
+pub struct ImportPost {
+    /// The post itself (its slug must be free).
+    pub post: NewPost,
+    /// Password of a protected post.
+    pub password: Option<String>,
+    /// Kept at the top of the home page.
+    pub sticky: bool,
+    /// When it was first written at the source (now when unknown).
+    pub created_at: Option<OffsetDateTime>,
+    /// When it was last changed at the source (its creation when unknown).
+    pub updated_at: Option<OffsetDateTime>,
+    /// Its comments, each parent before its replies.
+    pub comments: Vec<ImportComment>,
+    /// Old paths that should answer 301 to the new one: (from, to).
+    pub redirects: Vec<(String, String)>,
+}
+
+/// A comment of an imported post.
+#[derive(Debug, Clone)]
+pub struct ImportComment {
+    /// Its id at the source (recorded so a re-import finds it).
+    pub source_id: String,
+    /// Index of its parent in [`ImportPost::comments`] (always an earlier one).
+    pub parent: Option<usize>,
+    /// Commenter's name.
+    pub author_name: String,
+    /// Commenter's email.
+    pub author_email: Option<String>,
+    /// Commenter's website.
+    pub author_url: Option<String>,
+    /// Staff account that wrote it.
+    pub user_id: Option<UserId>,
+    /// Markdown source.
+    pub markdown: String,
+    /// Sanitised HTML.
+    pub html: String,
+    /// Moderation state.
+    pub status: CommentStatus,
+    /// Reader comment, pingback or trackback.
+    pub kind: quire_core::CommentKind,
+    /// When it was posted.
+    pub created_at: OffsetDateTime,
+}

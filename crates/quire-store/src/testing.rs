@@ -129,6 +129,28 @@ impl Drop for TestDatabase {
     }
 }
 
+/// The single number `sql` (a `SELECT COUNT(*) …`) answers on the database at `url`, for tests
+/// outside this crate that check rows the store has no call for.
+pub async fn count(url: &str, sql: &str) -> i64 {
+    let run = async {
+        if url.starts_with("postgres") {
+            let pool = sqlx::PgPool::connect(url).await?;
+            let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(sql.to_string())).fetch_one(&pool).await?;
+            pool.close().await;
+            Ok::<i64, sqlx::Error>(n)
+        } else {
+            let pool = sqlx::SqlitePool::connect(url).await?;
+            let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(sql.to_string())).fetch_one(&pool).await?;
+            pool.close().await;
+            Ok(n)
+        }
+    };
+    match run.await {
+        Ok(n) => n,
+        Err(e) => panic!("{sql}: {e}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::database_url;

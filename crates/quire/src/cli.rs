@@ -45,6 +45,67 @@ pub enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Import a site: a WordPress export, a Ghost export or a Quire archive. Importing the same
+    /// file again creates nothing new, and an interrupted import resumes.
+    Import {
+        /// What to import.
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
+    /// Export the whole site: a Quire archive (JSON of everything, Markdown per post, media
+    /// files) or a WordPress export (WXR) that WordPress's importer reads.
+    Export(ExportArgs),
+}
+
+/// Options of `quire export`.
+#[derive(Debug, Clone, Args)]
+pub struct ExportArgs {
+    /// Where to write: a directory for the Quire archive, a file for WXR.
+    pub out: PathBuf,
+    /// What to write.
+    #[arg(long, value_enum, default_value = "quire")]
+    pub format: ExportFormat,
+}
+
+/// Export formats.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ExportFormat {
+    /// Quire's archive, restored exactly by `quire import quire`.
+    Quire,
+    /// WordPress eXtended RSS 1.2.
+    Wxr,
+}
+
+/// `quire import …`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum ImportCommand {
+    /// Import a WordPress export (WXR 1.0–1.2, Tools → Export in WordPress).
+    Wordpress(ImportArgs),
+    /// Import a Ghost export (JSON, Settings → Labs → Export in Ghost); `--media-dir` is a copy
+    /// of Ghost's `content/images`.
+    Ghost(ImportArgs),
+    /// Restore a Quire archive (from `quire export`) into a fresh site.
+    Quire {
+        /// The archive directory.
+        archive: PathBuf,
+    },
+}
+
+/// Options of `quire import`.
+#[derive(Debug, Clone, Args)]
+pub struct ImportArgs {
+    /// The export file.
+    pub file: PathBuf,
+    /// Directory holding the site's media files (WordPress: a copy of `wp-content/uploads`);
+    /// media not found there keep their original addresses and are listed in the report.
+    #[arg(long, value_name = "DIR")]
+    pub media_dir: Option<PathBuf>,
+    /// Print what would be imported and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Where to write the JSON report [default: <data-dir>/import-report.json].
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
 }
 
 impl Default for Command {

@@ -3,6 +3,7 @@
 
 mod cli;
 mod logging;
+mod transfer;
 
 use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
@@ -15,17 +16,17 @@ use quire_app::{App, Config};
 use crate::cli::{Cli, Command, SettingsCommand, UserCommand};
 
 /// A failure with the exit code it deserves and a one-line cause.
-struct Failure {
+pub(crate) struct Failure {
     code: u8,
     message: String,
 }
 
 impl Failure {
-    fn usage(message: impl Into<String>) -> Failure {
+    pub(crate) fn usage(message: impl Into<String>) -> Failure {
         Failure { code: 2, message: message.into() }
     }
 
-    fn runtime(message: impl Into<String>) -> Failure {
+    pub(crate) fn runtime(message: impl Into<String>) -> Failure {
         Failure { code: 1, message: message.into() }
     }
 }
@@ -108,6 +109,16 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 }
             }
             Ok(())
+        }
+        Command::Import { command } => {
+            logging::init(&config, true);
+            let app = open(config_without_demo(config)).await?;
+            transfer::import(&app, command).await
+        }
+        Command::Export(args) => {
+            logging::init(&config, true);
+            let app = open(config_without_demo(config)).await?;
+            transfer::export(&app, args).await
         }
         Command::User { command: UserCommand::Add(args) } => {
             logging::init(&config, true);

@@ -223,3 +223,76 @@ fn settings_can_be_shown_and_changed_and_bad_ones_are_refused() {
     let kept = quire(&["settings", "show", "posts_per_page"], dir.path());
     assert_eq!(String::from_utf8_lossy(&kept.stdout).trim(), "10", "a refused change writes nothing");
 }
+
+fn fixture(name: &str) -> String {
+    format!("{}/../quire-formats/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn import_wordpress_prints_a_summary_writes_a_report_and_a_second_run_creates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = fixture("theme-preview.xml");
+    let dry = quire(&["import", "wordpress", &file, "--dry-run"], dir.path());
+    assert_eq!(dry.status.code(), Some(0), "{}", stderr(&dry));
+    let out = String::from_utf8_lossy(&dry.stdout).to_string();
+    assert!(out.contains("Worth A Thousand Words") && out.contains("would import"), "{out}");
+    let first = quire(&["import", "wordpress", &file], dir.path());
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    let out = String::from_utf8_lossy(&first.stdout).to_string();
+    assert!(out.contains("wordpress imported: ") && out.contains("posts"), "{out}");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("import-report.json")).unwrap()).unwrap();
+    let posts = report["counts"]["posts"]["created"].as_u64().unwrap();
+    assert!(posts >= 5, "{report}");
+    let again =
+        quire(&["import", "wordpress", &file, "--report", dir.path().join("again.json").to_str().unwrap()], dir.path());
+    assert_eq!(again.status.code(), Some(0));
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("again.json")).unwrap()).unwrap();
+    assert_eq!(report["counts"]["posts"]["created"], 0, "{report}");
+    assert_eq!(report["counts"]["posts"]["existing"].as_u64(), Some(posts));
+}
+
+#[test]
+fn a_broken_export_exits_2_naming_the_item_and_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(fixture("theme-preview.xml")).unwrap();
+    let cut = text.find("<title>Elements</title>").unwrap() + 40;
+    let file = dir.path().join("cut.xml");
+    std::fs::write(&file, &text[..cut]).unwrap();
+    let out = quire(&["import", "wordpress", file.to_str().unwrap()], dir.path());
+    assert_one_line_failure(&out, 2, "Elements");
+    assert!(stderr(&out).contains("line 34"), "{}", stderr(&out));
+    assert_one_line_failure(&quire(&["import", "wordpress", "/no/such.xml"], dir.path()), 2, "/no/such.xml");
+}
+
+#[test]
+fn export_then_import_quire_restores_a_site_and_wxr_export_writes_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = fixture("theme-preview.xml");
+    assert_eq!(quire(&["import", "wordpress", &file], dir.path()).status.code(), Some(0));
+    let archive = dir.path().join("archive");
+    let out = quire(&["export", archive.to_str().unwrap()], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(archive.join("quire.json").is_file());
+    let wxr = dir.path().join("site.xml");
+    let out = quire(&["export", "--format", "wxr", wxr.to_str().unwrap()], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(std::fs::read_to_string(&wxr).unwrap().contains("<wp:wxr_version>1.2</wp:wxr_version>"));
+    let fresh = tempfile::tempdir().unwrap();
+    let out = quire(&["import", "quire", archive.to_str().unwrap()], fresh.path());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("posts"));
+    assert_one_line_failure(&quire(&["import", "quire", archive.to_str().unwrap()], fresh.path()), 2, "not empty");
+}
+
+#[test]
+fn import_ghost_reads_a_ghost_export_and_refuses_a_broken_one_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = quire(&["import", "ghost", &fixture("ghost.json")], dir.path());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("ghost imported: "));
+    let broken = dir.path().join("broken.json");
+    std::fs::write(&broken, "{\n\"db\": [\n").unwrap();
+    assert_one_line_failure(&quire(&["import", "ghost", broken.to_str().unwrap()], dir.path()), 2, "line 3");
+}

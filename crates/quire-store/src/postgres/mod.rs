@@ -3,7 +3,9 @@
 //! backend gets from row locks: `FOR UPDATE SKIP LOCKED` for jobs, `FOR UPDATE` for rate buckets.
 //! Every content-version bump also sends `NOTIFY quire_version`, delivered on commit.
 
+mod archive;
 mod comments;
+mod import;
 mod keys;
 mod mail;
 mod media;

@@ -2,8 +2,10 @@
 //! survives a crash. Writes go through a single-connection pool (SQLite has one writer anyway),
 //! which avoids busy errors from transactions racing to upgrade their locks; reads use a pool.
 
+mod archive;
 mod batch;
 mod comments;
+mod import;
 mod keys;
 mod mail;
 mod media;

@@ -34,12 +34,14 @@ pub(super) struct PostRow {
     comment_status: String,
     word_count: i64,
     reviewed_item: Option<String>,
+    password: Option<String>,
+    sticky: bool,
 }
 
 /// Column list matching [`PostRow`], for `SELECT {POST_COLUMNS} FROM posts p`.
 pub(super) const POST_COLUMNS: &str = "p.id, p.kind, p.status, p.slug, p.title, p.markdown, p.html, p.text, p.excerpt, \
     p.content_warning, p.featured_media_id, p.author_id, p.published_at, p.created_at, p.updated_at, \
-    p.comment_status, p.word_count, p.reviewed_item";
+    p.comment_status, p.word_count, p.reviewed_item, p.password, p.sticky";
 
 impl TryFrom<PostRow> for Post {
     type Error = StoreError;
@@ -66,6 +68,8 @@ impl TryFrom<PostRow> for Post {
                 .reviewed_item
                 .map(|json| serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(format!("reviewed item: {e}"))))
                 .transpose()?,
+            password: r.password,
+            sticky: r.sticky,
         })
     }
 }
@@ -178,11 +182,11 @@ pub(super) struct CommentRow {
     html: String,
     status: String,
     created_at: String,
+    kind: String,
 }
 
 /// Column list matching [`CommentRow`].
-pub(super) const COMMENT_COLUMNS: &str =
-    "id, post_id, parent_id, path, author_name, author_email, author_url, user_id, markdown, html, status, created_at";
+pub(super) const COMMENT_COLUMNS: &str = "id, post_id, parent_id, path, author_name, author_email, author_url, user_id, markdown, html, status, created_at, kind";
 
 impl TryFrom<CommentRow> for Comment {
     type Error = StoreError;
@@ -200,6 +204,7 @@ impl TryFrom<CommentRow> for Comment {
             html: r.html,
             status: parse("comment status", &r.status)?,
             created_at: from_db(&r.created_at)?,
+            kind: parse("comment kind", &r.kind)?,
         })
     }
 }

@@ -1,0 +1,298 @@
+//! Imports on PostgreSQL: each source item in one transaction with its `import_items` row, so a
+//! re-import finds what the item became and an interrupted run resumes where it stopped.
+
+use quire_core::{CommentId, MediaId, PostId, TermId, ThreadPath, UserId};
+use sqlx::{Postgres, QueryBuilder, Transaction};
+use time::OffsetDateTime;
+
+use super::terms::attach_terms;
+use super::{PgStore, bump_version, conflict_as, micros};
+use crate::free_slug;
+use crate::{ImportPost, ImportTerm, Imported, NewMedia, NewUser, SourceKey, StoreError};
+
+/// Rows per multi-row INSERT, well under PostgreSQL's limit of bound variables.
+const BATCH: usize = 500;
+
+async fn find(tx: &mut Transaction<'static, Postgres>, key: SourceKey<'_>) -> Result<Option<i64>, StoreError> {
+    let row: Option<(i64,)> =
+        sqlx::query_as("SELECT quire_id FROM import_items WHERE source = $1 AND kind = $2 AND source_id = $3")
+            .bind(key.source)
+            .bind(key.kind)
+            .bind(key.id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    Ok(row.map(|(id,)| id))
+}
+
+async fn record(tx: &mut Transaction<'static, Postgres>, key: SourceKey<'_>, id: i64) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO import_items (source, kind, source_id, quire_id, imported_at) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(key.source)
+    .bind(key.kind)
+    .bind(key.id)
+    .bind(id)
+    .bind(micros(OffsetDateTime::now_utc()))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+impl PgStore {
+    pub(crate) async fn imported(&self, key: SourceKey<'_>) -> Result<Option<i64>, StoreError> {
+        let row: Option<(i64,)> =
+            sqlx::query_as("SELECT quire_id FROM import_items WHERE source = $1 AND kind = $2 AND source_id = $3")
+                .bind(key.source)
+                .bind(key.kind)
+                .bind(key.id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(|(id,)| id))
+    }
+
+    pub(crate) async fn import_user(&self, key: SourceKey<'_>, user: &NewUser) -> Result<Imported<UserId>, StoreError> {
+        let mut tx = self.begin().await?;
+        if let Some(id) = find(&mut tx, key).await? {
+            return Ok(Imported::Existing(UserId(id)));
+        }
+        let existing: Option<(i64,)> = sqlx::query_as("SELECT id FROM users WHERE lower(email) = lower($1)")
+            .bind(user.email.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+        let outcome = match existing {
+            Some((id,)) => Imported::Existing(UserId(id)),
+            None => {
+                let taken: Vec<(String,)> = sqlx::query_as("SELECT slug FROM users WHERE slug = $1 OR slug LIKE $2")
+                    .bind(&user.slug)
+                    .bind(format!("{}-%", user.slug))
+                    .fetch_all(&mut *tx)
+                    .await?;
+                let slug = free_slug(&user.slug, &taken.into_iter().map(|(s,)| s).collect::<Vec<_>>());
+                let (id,): (i64,) = sqlx::query_as(
+                    "INSERT INTO users (email, name, slug, role, password_hash, bio, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                )
+                .bind(user.email.as_str())
+                .bind(&user.name)
+                .bind(&slug)
+                .bind(user.role.as_str())
+                .bind(&user.password_hash)
+                .bind(&user.bio)
+                .bind(micros(OffsetDateTime::now_utc()))
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(conflict_as("that email or author slug"))?;
+                Imported::Created(UserId(id))
+            }
+        };
+        record(&mut tx, key, outcome.id().0).await?;
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    pub(crate) async fn import_term(
+        &self,
+        key: SourceKey<'_>,
+        term: &ImportTerm,
+    ) -> Result<Imported<TermId>, StoreError> {
+        let mut tx = self.begin().await?;
+        if let Some(id) = find(&mut tx, key).await? {
+            return Ok(Imported::Existing(TermId(id)));
+        }
+        let existing: Option<(i64,)> = sqlx::query_as("SELECT id FROM terms WHERE kind = $1 AND slug = $2")
+            .bind(term.kind.as_str())
+            .bind(&term.slug)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let outcome = match existing {
+            Some((id,)) => {
+                // A term made earlier by a post of this import learns its place in the hierarchy.
+                sqlx::query("UPDATE terms SET parent_id = COALESCE(parent_id, $1), description = COALESCE(description, $2) WHERE id = $3")
+                    .bind(term.parent_id.map(|p| p.0))
+                    .bind(&term.description)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                Imported::Existing(TermId(id))
+            }
+            None => {
+                let (id,): (i64,) = sqlx::query_as(
+                    "INSERT INTO terms (kind, slug, name, parent_id, description) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                )
+                .bind(term.kind.as_str())
+                .bind(&term.slug)
+                .bind(&term.name)
+                .bind(term.parent_id.map(|p| p.0))
+                .bind(&term.description)
+                .fetch_one(&mut *tx)
+                .await?;
+                Imported::Created(TermId(id))
+            }
+        };
+        record(&mut tx, key, outcome.id().0).await?;
+        bump_version(&mut tx).await?;
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    pub(crate) async fn import_media(
+        &self,
+        key: SourceKey<'_>,
+        media: &NewMedia,
+    ) -> Result<Imported<MediaId>, StoreError> {
+        let mut tx = self.begin().await?;
+        if let Some(id) = find(&mut tx, key).await? {
+            return Ok(Imported::Existing(MediaId(id)));
+        }
+        let existing: Option<(i64,)> = sqlx::query_as("SELECT id FROM media WHERE storage_key = $1")
+            .bind(&media.storage_key)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let outcome = match existing {
+            Some((id,)) => Imported::Existing(MediaId(id)),
+            None => {
+                let (id,): (i64,) = sqlx::query_as(
+                    "INSERT INTO media (storage_key, mime, bytes, width, height, alt, caption, credit, licence, \
+                     uploaded_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+                )
+                .bind(&media.storage_key)
+                .bind(&media.mime)
+                .bind(media.bytes)
+                .bind(media.width.map(i64::from))
+                .bind(media.height.map(i64::from))
+                .bind(&media.alt)
+                .bind(&media.caption)
+                .bind(&media.credit)
+                .bind(&media.licence)
+                .bind(media.uploaded_by.map(|u| u.0))
+                .bind(micros(OffsetDateTime::now_utc()))
+                .fetch_one(&mut *tx)
+                .await?;
+                Imported::Created(MediaId(id))
+            }
+        };
+        record(&mut tx, key, outcome.id().0).await?;
+        bump_version(&mut tx).await?;
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    pub(crate) async fn import_post(
+        &self,
+        key: SourceKey<'_>,
+        item: &ImportPost,
+    ) -> Result<Imported<PostId>, StoreError> {
+        let mut tx = self.begin().await?;
+        if let Some(id) = find(&mut tx, key).await? {
+            return Ok(Imported::Existing(PostId(id)));
+        }
+        let post = &item.post;
+        let now = OffsetDateTime::now_utc();
+        let created = item.created_at.unwrap_or(now);
+        let updated = item.updated_at.unwrap_or(created);
+        let (id,): (i64,) = sqlx::query_as(
+            "INSERT INTO posts (kind, status, slug, title, markdown, html, text, excerpt, content_warning, \
+             featured_media_id, author_id, published_at, created_at, updated_at, comment_status, word_count, \
+             reviewed_item, password, sticky) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING id",
+        )
+        .bind(post.kind.as_str())
+        .bind(post.status.as_str())
+        .bind(&post.slug)
+        .bind(&post.title)
+        .bind(&post.markdown)
+        .bind(&post.html)
+        .bind(&post.text)
+        .bind(&post.excerpt)
+        .bind(&post.content_warning)
+        .bind(post.featured_media_id.map(|m| m.0))
+        .bind(post.author_id.0)
+        .bind(post.published_at.map(micros))
+        .bind(micros(created))
+        .bind(micros(updated))
+        .bind(post.discussion.as_str())
+        .bind(i64::from(post.word_count))
+        .bind(post.reviewed_item.as_ref().map(sqlx::types::Json))
+        .bind(&item.password)
+        .bind(item.sticky)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(conflict_as("that slug"))?;
+        attach_terms(&mut tx, PostId(id), &post.terms).await?;
+        insert_comments(&mut tx, key.source, PostId(id), item).await?;
+        for (from, to) in &item.redirects {
+            sqlx::query(
+                "INSERT INTO redirects (from_path, to_path) VALUES ($1, $2) \
+                 ON CONFLICT (from_path) DO UPDATE SET to_path = excluded.to_path",
+            )
+            .bind(from)
+            .bind(to)
+            .execute(&mut *tx)
+            .await?;
+        }
+        record(&mut tx, key, id).await?;
+        bump_version(&mut tx).await?;
+        tx.commit().await?;
+        Ok(Imported::Created(PostId(id)))
+    }
+}
+
+/// Writes a post's comments in a few multi-row statements: ids are taken from the sequence in advance, so each comment's thread path is known before it is written.
+async fn insert_comments(
+    tx: &mut Transaction<'static, Postgres>,
+    source: &str,
+    post: PostId,
+    item: &ImportPost,
+) -> Result<(), StoreError> {
+    if item.comments.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<(i64,)> =
+        sqlx::query_as("SELECT nextval(pg_get_serial_sequence('comments', 'id')) FROM generate_series(1, $1)")
+            .bind(i64::try_from(item.comments.len()).unwrap_or(i64::MAX))
+            .fetch_all(&mut **tx)
+            .await?;
+    let mut placed: Vec<(i64, ThreadPath)> = Vec::with_capacity(item.comments.len());
+    for (comment, (id,)) in item.comments.iter().zip(ids) {
+        let parent = comment.parent.and_then(|p| placed.get(p)).map(|(_, path)| path.clone());
+        placed.push((id, ThreadPath::child_of(parent.as_ref(), CommentId(id))));
+    }
+    let rows: Vec<_> = item.comments.iter().zip(&placed).collect();
+    for chunk in rows.chunks(BATCH) {
+        let mut q = QueryBuilder::<Postgres>::new(
+            "INSERT INTO comments (id, post_id, parent_id, path, author_name, author_email, author_url, user_id, \
+             markdown, html, status, created_at, kind) ",
+        );
+        q.push_values(chunk, |mut b, (comment, (id, path))| {
+            let parent = comment.parent.and_then(|p| placed.get(p)).map(|(pid, _)| *pid);
+            b.push_bind(*id)
+                .push_bind(post.0)
+                .push_bind(parent)
+                .push_bind(path.0.clone())
+                .push_bind(comment.author_name.clone())
+                .push_bind(comment.author_email.clone())
+                .push_bind(comment.author_url.clone())
+                .push_bind(comment.user_id.map(|u| u.0))
+                .push_bind(comment.markdown.clone())
+                .push_bind(comment.html.clone())
+                .push_bind(comment.status.as_str())
+                .push_bind(micros(comment.created_at))
+                .push_bind(comment.kind.as_str());
+        });
+        q.build().execute(&mut **tx).await?;
+        let now = micros(OffsetDateTime::now_utc());
+        let mut q =
+            QueryBuilder::<Postgres>::new("INSERT INTO import_items (source, kind, source_id, quire_id, imported_at) ");
+        q.push_values(chunk, |mut b, (comment, (id, _))| {
+            b.push_bind(source.to_string())
+                .push_bind("comment")
+                .push_bind(comment.source_id.clone())
+                .push_bind(*id)
+                .push_bind(now);
+        });
+        q.push(" ON CONFLICT DO NOTHING");
+        q.build().execute(&mut **tx).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,146 @@
+//! `quire import …` and `quire export …`: open the file, show progress (a bar on a terminal,
+//! plain lines otherwise), run the use case, print the summary and write the JSON report. Bad
+//! input exits with code 2 and names the first broken item and its line.
+
+use std::io::{BufReader, IsTerminal};
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressStyle};
+use quire_app::App;
+use quire_app::import::{ImportOptions, ImportReport};
+
+use crate::Failure;
+use crate::cli::{ExportArgs, ExportFormat, ImportArgs, ImportCommand};
+
+/// Shows how far through its input a long command is.
+struct Meter {
+    bar: Option<ProgressBar>,
+    total: u64,
+    last_line: Mutex<Instant>,
+}
+
+impl Meter {
+    fn new(total: u64) -> Meter {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = ProgressBar::new(total);
+            if let Ok(style) = ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {elapsed} ({eta} left)") {
+                bar.set_style(style);
+            }
+            bar
+        });
+        Meter { bar, total, last_line: Mutex::new(Instant::now()) }
+    }
+
+    fn update(&self, done: u64) {
+        match &self.bar {
+            Some(bar) => bar.set_position(done),
+            None => {
+                let Ok(mut last) = self.last_line.lock() else { return };
+                if last.elapsed() >= Duration::from_secs(5) {
+                    *last = Instant::now();
+                    let percent = done.saturating_mul(100) / self.total.max(1);
+                    eprintln!("quire: read {done} of {} bytes ({percent}%)", self.total);
+                }
+            }
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// Runs `quire import …`.
+pub async fn import(app: &App, command: ImportCommand) -> Result<(), Failure> {
+    let (args, ghost) = match command {
+        ImportCommand::Wordpress(args) => (args, false),
+        ImportCommand::Ghost(args) => (args, true),
+        ImportCommand::Quire { archive } => {
+            let restored = app.import_archive(&archive).await?;
+            let rows: Vec<String> = restored.iter().map(|(t, n)| format!("{n} {t}")).collect();
+            println!("restored {}: {}", archive.display(), rows.join(", "));
+            return Ok(());
+        }
+    };
+    let options = ImportOptions { media_dir: args.media_dir.clone(), dry_run: args.dry_run };
+    if let Some(dir) = &options.media_dir
+        && !dir.is_dir()
+    {
+        return Err(Failure::usage(format!("--media-dir {} is not a directory", dir.display())));
+    }
+    let report = if ghost {
+        let raw = std::fs::read_to_string(&args.file)
+            .map_err(|e| Failure::usage(format!("cannot read {}: {e}", args.file.display())))?;
+        let meter = Meter::new(raw.len() as u64);
+        let report = app.import_ghost(raw, &options, &|done| meter.update(done)).await;
+        meter.finish();
+        report
+    } else {
+        let (input, size) = open_input(&args.file)?;
+        let meter = Meter::new(size);
+        let report = app.import_wordpress(input, &options, &|done| meter.update(done)).await;
+        meter.finish();
+        report
+    };
+    let report = report.map_err(|e| Failure::runtime(format!("the import stopped: {e}")))?;
+    finish(app, &args, &report)
+}
+
+fn open_input(path: &Path) -> Result<(Box<dyn std::io::BufRead + Send>, u64), Failure> {
+    let file = std::fs::File::open(path).map_err(|e| Failure::usage(format!("cannot read {}: {e}", path.display())))?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    Ok((Box::new(BufReader::with_capacity(256 * 1024, file)), size))
+}
+
+/// Prints the plan or summary, writes the report, and turns failed items into exit code 2.
+fn finish(app: &App, args: &ImportArgs, report: &ImportReport) -> Result<(), Failure> {
+    for line in &report.plan {
+        println!("{line}");
+    }
+    print!("{}", report.summary());
+    let path = args.report.clone().unwrap_or_else(|| app.config().data_dir.join("import-report.json"));
+    let json = serde_json::to_string_pretty(report).unwrap_or_default();
+    std::fs::write(&path, json)
+        .map_err(|e| Failure::runtime(format!("cannot write the report {}: {e}", path.display())))?;
+    println!("report: {}", path.display());
+    match report.failed.first() {
+        None => Ok(()),
+        Some(first) => {
+            let more = report.failed.len() - 1;
+            let more = if more > 0 { format!(" ({more} more in {})", path.display()) } else { String::new() };
+            Err(Failure::usage(format!(
+                "{}: line {} ({}): {}{more}",
+                args.file.display(),
+                first.line,
+                first.item,
+                first.message
+            )))
+        }
+    }
+}
+
+/// Runs `quire export …`.
+pub async fn export(app: &App, args: ExportArgs) -> Result<(), Failure> {
+    match args.format {
+        ExportFormat::Quire => {
+            let summary = app.export_archive(&args.out).await?;
+            let rows: Vec<String> = summary.rows.iter().map(|(t, n)| format!("{n} {t}")).collect();
+            println!("exported to {}: {}", args.out.display(), rows.join(", "));
+            println!("{} Markdown files, {} media files", summary.documents, summary.media_files);
+            for key in &summary.missing_media {
+                println!("missing media file: {key}");
+            }
+        }
+        ExportFormat::Wxr => {
+            let file = std::fs::File::create(&args.out)
+                .map_err(|e| Failure::usage(format!("cannot write {}: {e}", args.out.display())))?;
+            let counts = app.export_wxr(std::io::BufWriter::new(file)).await?;
+            println!("exported {} posts and pages, {} comments to {}", counts.0, counts.1, args.out.display());
+        }
+    }
+    Ok(())
+}
