@@ -18,6 +18,10 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// `sqlite://…` or `postgres://…`; defaults to `<data_dir>/quire.db`.
     pub database_url: Option<String>,
+    /// A PostgreSQL read replica (`QUIRE_DATABASE_READ_URL`) for reads that may lag: lists,
+    /// archives and search, each used only once the replica has caught up with this instance.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_read_url: Option<String>,
     /// Public base URL of the site (for feeds, canonical links, emails); defaults to `http://<bind>`.
     pub site_url: Option<String>,
     /// Theme directory name under `<data_dir>/themes/`, falling back to the embedded default.
@@ -132,6 +136,7 @@ impl Default for Config {
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             data_dir: PathBuf::from("data"),
             database_url: None,
+            database_read_url: None,
             site_url: None,
             theme: "default".into(),
             demo: true,
@@ -173,6 +178,7 @@ const ENV_KEYS: &[&str] = &[
     "bind",
     "data_dir",
     "database_url",
+    "database_read_url",
     "site_url",
     "theme",
     "demo",
@@ -231,6 +237,14 @@ impl Config {
             let known = ["sqlite:", "postgres://", "postgresql://"];
             if !known.iter().any(|p| db.starts_with(p)) {
                 return Err(ConfigError(format!("database_url {db:?} must start with sqlite:// or postgres://")));
+            }
+        }
+        if let Some(read) = &self.database_read_url {
+            let is_pg = |u: &str| u.starts_with("postgres://") || u.starts_with("postgresql://");
+            if !is_pg(read) || !self.database_url.as_deref().is_some_and(is_pg) {
+                return Err(ConfigError(format!(
+                    "database_read_url {read:?}: a read replica needs PostgreSQL for both database_url and database_read_url"
+                )));
             }
         }
         if !matches!(self.log_format.as_str(), "auto" | "json" | "pretty") {

@@ -61,7 +61,7 @@ impl App {
     /// database, and loads the demo site into an empty one when asked to.
     pub async fn open(config: Config) -> Result<App, Error> {
         prepare_data_dir(&config)?;
-        let store = Store::connect(&config.database_url()).await?;
+        let store = Store::connect_with_replica(&config.database_url(), config.database_read_url.as_deref()).await?;
         store.migrate().await?;
         let app = App::from_parts(config, store).await?;
         app.sweep_sessions().await?;
@@ -112,6 +112,13 @@ impl App {
     /// The database.
     pub fn store(&self) -> &Store {
         &self.inner.store
+    }
+
+    /// The store for reads that may be served by a read replica (lists, search, archives):
+    /// the replica only once it has replayed every write this instance knows of, so a page
+    /// rendered from it is never older than the content version it is cached under.
+    pub async fn lag_tolerant_store(&self) -> Store {
+        self.store().for_reading(self.version()).await
     }
 
     /// The site's signing keys.
@@ -166,18 +173,52 @@ impl App {
         Ok(stored)
     }
 
-    /// Polls for outside writes every `every` until the returned task is dropped or aborted.
+    /// Follows writes made elsewhere until the returned task is aborted. On PostgreSQL a bump
+    /// committed by any instance arrives over LISTEN/NOTIFY within milliseconds, so the next page
+    /// view on this instance is fresh; the poll every `every` is the safety net for a dropped
+    /// listener (and the only way on SQLite, where the other writers are CLI commands).
     pub fn spawn_version_watch(&self, every: Duration) -> tokio::task::JoinHandle<()> {
         let app = self.clone();
         tokio::spawn(async move {
+            let mut listener = app.listen_for_versions().await;
             let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
-                tick.tick().await;
+                match listener.as_mut() {
+                    Some(versions) => tokio::select! {
+                        heard = versions.recv() => match heard {
+                            // Our own bumps come back too; nothing to do when we are there already.
+                            Ok(Some(version)) if version <= app.version() => continue,
+                            Ok(_) => {}
+                            Err(e) => {
+                                tracing::warn!(error = %e, "lost the content-version listener; polling until it is back");
+                                listener = None;
+                            }
+                        },
+                        _ = tick.tick() => {}
+                    },
+                    None => {
+                        tick.tick().await;
+                        if app.store().backend() == "postgres" {
+                            listener = app.listen_for_versions().await;
+                        }
+                    }
+                }
                 if let Err(e) = app.refresh().await {
                     tracing::warn!(error = %e, "could not check the content version");
                 }
             }
         })
+    }
+
+    async fn listen_for_versions(&self) -> Option<quire_store::VersionListener> {
+        match self.store().listen_versions().await {
+            Ok(listener) => listener,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for content-version bumps; polling instead");
+                None
+            }
+        }
     }
 }
 

@@ -40,6 +40,34 @@ pub enum StoreError {
 impl StoreError {
     /// Whether the failure is the database being unreachable or overloaded (worth a 503).
     pub fn is_unavailable(&self) -> bool {
-        matches!(self, StoreError::Database(sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_)))
+        match self {
+            StoreError::Database(sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_)) => true,
+            StoreError::Database(sqlx::Error::Database(db)) => {
+                db.code().is_some_and(|code| is_unavailable_state(&code))
+            }
+            _ => false,
+        }
+    }
+}
+
+/// SQLSTATEs that mean "the server is not there for you right now" rather than "your query is
+/// wrong": connection exceptions (class 08), shutdowns and start-ups (57P01–57P03), and too many
+/// connections (53300). SQLite reports none of these.
+fn is_unavailable_state(code: &str) -> bool {
+    code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03" | "53300")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connection_losses_and_shutdowns_are_unavailability_and_query_errors_are_not() {
+        for code in ["08000", "08006", "08001", "57P01", "57P02", "57P03", "53300"] {
+            assert!(is_unavailable_state(code), "{code}");
+        }
+        for code in ["23505", "42P01", "22P02", "40001"] {
+            assert!(!is_unavailable_state(code), "{code}");
+        }
     }
 }

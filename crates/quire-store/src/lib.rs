@@ -2,6 +2,7 @@
 //! and PostgreSQL (several instances over one database). SQL never leaves this crate; every write
 //! that changes what readers see bumps the content version in the same transaction.
 
+mod copy;
 mod error;
 mod mail;
 mod model;
@@ -11,6 +12,7 @@ mod sqlite;
 pub mod testing;
 mod timestamp;
 
+pub use copy::{CopiedTable, copy_site};
 pub use error::StoreError;
 pub use mail::*;
 pub use model::*;
@@ -49,6 +51,31 @@ impl Store {
             return Ok(Store::Postgres(PgStore::connect(url).await?));
         }
         Ok(Store::Sqlite(SqliteStore::connect(url).await?))
+    }
+
+    /// Opens the database at `url`, with a read replica at `read_url` for reads that may lag
+    /// (PostgreSQL only; see [`Store::for_reading`]).
+    pub async fn connect_with_replica(url: &str, read_url: Option<&str>) -> Result<Store, StoreError> {
+        let Some(read_url) = read_url else { return Store::connect(url).await };
+        let is_pg = |u: &str| u.starts_with("postgres://") || u.starts_with("postgresql://");
+        if !is_pg(url) || !is_pg(read_url) {
+            return Err(StoreError::Setup("a read replica needs PostgreSQL for both database URLs".into()));
+        }
+        Ok(Store::Postgres(PgStore::connect_with_replica(url, read_url).await?))
+    }
+
+    /// The store to use for a read that may be served by the read replica: the replica when it
+    /// has replayed every write up to `min_version` (the content version the reader's page is
+    /// rendered for, so a page cached under that version is never older than it), else the primary.
+    /// Only reads may go through the returned store: a replica refuses writes.
+    pub async fn for_reading(&self, min_version: u64) -> Store {
+        match self {
+            Store::Postgres(pg) => match pg.caught_up_replica(min_version).await {
+                Some(replica) => Store::Postgres(replica),
+                None => self.clone(),
+            },
+            Store::Sqlite(_) => self.clone(),
+        }
     }
 
     /// Which backend this is, for logs and diagnostics: `sqlite` or `postgres`.
@@ -472,6 +499,10 @@ pub const ARCHIVE_TABLES: &[&str] = &[
     "redirects",
     "import_items",
 ];
+
+/// Tables deliberately left out of the archive (and so of `quire copy`): per-instance or
+/// short-lived state. Every table is in exactly one of the two lists; a test checks it.
+pub const NOT_ARCHIVED_TABLES: &[&str] = &["meta", "sessions", "jobs", "rate_buckets", "sent_mail"];
 
 impl Store {
     /// Every row of an archive table as a JSON object of its columns, in id order.

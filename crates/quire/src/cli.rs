@@ -55,6 +55,20 @@ pub enum Command {
     /// Export the whole site: a Quire archive (JSON of everything, Markdown per post, media
     /// files) or a WordPress export (WXR) that WordPress's importer reads.
     Export(ExportArgs),
+    /// Copy the whole site into another database (SQLite to PostgreSQL or back): accounts,
+    /// posts, comments, settings and keys, row for row. The target must hold no site yet.
+    Copy(CopyArgs),
+}
+
+/// Options of `quire copy`.
+#[derive(Debug, Clone, Args)]
+pub struct CopyArgs {
+    /// The database to read: sqlite://FILE or postgres://… [default: this site's database]
+    #[arg(long, value_name = "URL")]
+    pub from: Option<String>,
+    /// The database to fill: created (SQLite) and migrated, refused when it already holds a site.
+    #[arg(long, value_name = "URL")]
+    pub to: String,
 }
 
 /// Options of `quire export`.

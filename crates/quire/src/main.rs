@@ -115,6 +115,10 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let app = open(config_without_demo(config)).await?;
             transfer::import(&app, command).await
         }
+        Command::Copy(args) => {
+            logging::init(&config, true);
+            transfer::copy(&config, args).await
+        }
         Command::Export(args) => {
             logging::init(&config, true);
             let app = open(config_without_demo(config)).await?;

@@ -1,4 +1,4 @@
-//! `quire import …` and `quire export …`: open the file, show progress (a bar on a terminal,
+//! `quire import …`, `quire export …` and `quire copy`: open the file, show progress (a bar on a terminal,
 //! plain lines otherwise), run the use case, print the summary and write the JSON report. Bad
 //! input exits with code 2 and names the first broken item and its line.
 
@@ -8,11 +8,12 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
-use quire_app::App;
 use quire_app::import::{ImportOptions, ImportReport};
+use quire_app::{App, Config};
+use quire_store::{Store, StoreError};
 
 use crate::Failure;
-use crate::cli::{ExportArgs, ExportFormat, ImportArgs, ImportCommand};
+use crate::cli::{CopyArgs, ExportArgs, ExportFormat, ImportArgs, ImportCommand};
 
 /// Shows how far through its input a long command is.
 struct Meter {
@@ -143,4 +144,44 @@ pub async fn export(app: &App, args: ExportArgs) -> Result<(), Failure> {
         }
     }
     Ok(())
+}
+
+/// Runs `quire copy`: both databases migrated, then every archive table moved across.
+pub async fn copy(config: &Config, args: CopyArgs) -> Result<(), Failure> {
+    let from_url = args.from.unwrap_or_else(|| config.database_url());
+    if from_url == args.to {
+        return Err(Failure::usage("--from and --to name the same database"));
+    }
+    let open = |url: String, side: &'static str| async move {
+        let store = Store::connect(&url)
+            .await
+            .map_err(|e| Failure::runtime(format!("cannot open the {side} database {}: {e}", redact(&url))))?;
+        store.migrate().await.map_err(|e| Failure::runtime(format!("cannot migrate the {side} database: {e}")))?;
+        Ok::<Store, Failure>(store)
+    };
+    let from = open(from_url, "source").await?;
+    let to = open(args.to, "target").await?;
+    let copied = quire_store::copy_site(&from, &to, |table| println!("copied {} {}", table.rows, table.table))
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(message) => Failure::usage(message),
+            other => Failure::runtime(format!("copy failed: {other}")),
+        });
+    from.close().await;
+    to.close().await;
+    let copied = copied?;
+    let rows: usize = copied.iter().map(|t| t.rows).sum();
+    println!("copied {rows} rows in {} tables; media files stay in {}", copied.len(), config.media_dir().display());
+    Ok(())
+}
+
+/// A database URL fit for messages: any password replaced.
+fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_string(),
+    }
 }

@@ -159,7 +159,8 @@ impl App {
     ) -> Result<ListPage, Error> {
         let settings = self.settings().await;
         filter.now = Some(OffsetDateTime::now_utc());
-        let posts = self.store().public_posts(&filter, Page::new(page, settings.posts_per_page)).await?;
+        let posts =
+            self.lag_tolerant_store().await.public_posts(&filter, Page::new(page, settings.posts_per_page)).await?;
         if posts.is_past_end() && page > 1 {
             return Err(Error::NotFound);
         }

@@ -52,7 +52,7 @@ impl App {
                     }
                     _ => (settings.title.clone(), "/".to_string(), PostFilter { now: Some(now), ..Default::default() }),
                 };
-                let posts = self.store().public_posts(&filter, page).await?;
+                let posts = self.lag_tolerant_store().await.public_posts(&filter, page).await?;
                 let views = self.post_views(posts.items).await?;
                 let items = views
                     .into_iter()

@@ -156,7 +156,7 @@ impl App {
         let settings = self.settings().await;
         let query = SearchQuery::parse(input);
         let page = Page::new(page, settings.posts_per_page);
-        let hits = self.store().search(&query, OffsetDateTime::now_utc(), page).await?;
+        let hits = self.lag_tolerant_store().await.search(&query, OffsetDateTime::now_utc(), page).await?;
         let base = format!("/search?q={}", url_encode(input));
         let pagination = build::pagination(hits.number, hits.total_pages(), hits.total, |n| {
             if n == 1 { base.clone() } else { format!("{base}&page={n}") }
@@ -184,8 +184,9 @@ impl App {
     pub async fn site_view(&self) -> Result<SiteView, Error> {
         let settings = self.settings().await;
         let now = OffsetDateTime::now_utc();
-        let pages = self.store().public_pages(now).await?;
-        let months = self.store().public_months(now).await?;
+        let store = self.lag_tolerant_store().await;
+        let pages = store.public_pages(now).await?;
+        let months = store.public_months(now).await?;
         Ok(SiteView {
             title: settings.title.clone(),
             tagline: settings.tagline.clone(),

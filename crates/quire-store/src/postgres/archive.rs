@@ -4,6 +4,7 @@
 use sqlx::AssertSqlSafe;
 
 use super::{PgStore, bump_version};
+use crate::copy::Portable;
 use crate::{ARCHIVE_TABLES, StoreError};
 
 fn known(table: &str) -> Result<(), StoreError> {
@@ -20,6 +21,19 @@ impl PgStore {
         .fetch_one(&self.pool)
         .await?;
         Ok(found)
+    }
+
+    /// Each column of `table` with how its values differ from SQLite's stored form.
+    pub(crate) async fn portable_columns(&self, table: &str) -> Result<Vec<(String, Portable)>, StoreError> {
+        known(table)?;
+        let columns: Vec<(String, String)> = sqlx::query_as(
+            "SELECT column_name::text, data_type::text FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND table_name = $1 AND is_generated = 'NEVER'",
+        )
+        .bind(table)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(columns.into_iter().map(|(column, data_type)| (column, Portable::of_pg_type(&data_type))).collect())
     }
 
     pub(crate) async fn export_rows(&self, table: &str) -> Result<Vec<serde_json::Value>, StoreError> {

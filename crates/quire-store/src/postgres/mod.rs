@@ -34,11 +34,47 @@ pub const VERSION_CHANNEL: &str = "quire_version";
 #[derive(Clone)]
 pub struct PgStore {
     pool: PgPool,
+    /// A read replica for reads that may lag (see [`crate::Store::for_reading`]).
+    replica: Option<PgPool>,
 }
 
 impl PgStore {
     /// Connects to the database named by a `postgres://` or `postgresql://` URL.
     pub async fn connect(url: &str) -> Result<PgStore, StoreError> {
+        Ok(PgStore { pool: Self::connect_pool(url).await?, replica: None })
+    }
+
+    /// Connects to the primary at `url` and a read replica at `read_url`.
+    pub async fn connect_with_replica(url: &str, read_url: &str) -> Result<PgStore, StoreError> {
+        let pool = Self::connect_pool(url).await?;
+        let replica =
+            Self::connect_pool(read_url).await.map_err(|e| StoreError::Setup(format!("read replica: {e}")))?;
+        Ok(PgStore { pool, replica: Some(replica) })
+    }
+
+    /// The replica as a store of its own, when it has replayed every write up to content version
+    /// `min_version`; `None` sends the read to the primary. A replica that fails to answer
+    /// quickly is skipped (and logged), never waited on.
+    pub(crate) async fn caught_up_replica(&self, min_version: u64) -> Option<PgStore> {
+        let replica = self.replica.as_ref()?;
+        let query = sqlx::query_as::<_, (i64,)>("SELECT value FROM meta WHERE key = 'content_version'");
+        match tokio::time::timeout(Duration::from_secs(1), query.fetch_one(replica)).await {
+            Ok(Ok((version,))) if u64::try_from(version).is_ok_and(|v| v >= min_version) => {
+                Some(PgStore { pool: replica.clone(), replica: None })
+            }
+            Ok(Ok(_)) => None,
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "the read replica failed; reading from the primary");
+                None
+            }
+            Err(_) => {
+                tracing::warn!("the read replica did not answer within 1 s; reading from the primary");
+                None
+            }
+        }
+    }
+
+    async fn connect_pool(url: &str) -> Result<PgPool, StoreError> {
         let options = PgConnectOptions::from_str(url)
             .map_err(|e| StoreError::Setup(format!("bad PostgreSQL URL: {e}")))?
             .application_name("quire");
@@ -56,7 +92,7 @@ impl PgStore {
             .connect_with(options)
             .await
             .map_err(|e| StoreError::Setup(format!("cannot connect to PostgreSQL: {e}")))?;
-        Ok(PgStore { pool })
+        Ok(pool)
     }
 
     pub(crate) async fn migrate(&self) -> Result<(), StoreError> {
@@ -81,6 +117,9 @@ impl PgStore {
 
     pub(crate) async fn close(&self) {
         self.pool.close().await;
+        if let Some(replica) = &self.replica {
+            replica.close().await;
+        }
     }
 
     pub(crate) async fn content_version(&self) -> Result<u64, StoreError> {

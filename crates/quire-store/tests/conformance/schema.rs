@@ -5,7 +5,10 @@ use quire_store::{Store, StoreError};
 
 use crate::support::Fixture;
 
-on_both_backends!(migrating_twice_is_harmless_and_a_database_from_a_newer_quire_is_refused);
+on_both_backends!(
+    migrating_twice_is_harmless_and_a_database_from_a_newer_quire_is_refused,
+    every_table_is_archived_or_knowingly_left_out
+);
 
 async fn migrating_twice_is_harmless_and_a_database_from_a_newer_quire_is_refused(f: &Fixture) {
     f.store.migrate().await.unwrap();
@@ -125,4 +128,21 @@ async fn a_bad_postgres_url_is_a_setup_error_not_a_panic() {
     assert!(matches!(refused, Err(StoreError::Setup(_))), "{:?}", refused.err());
     let garbage = Store::connect("postgres://[::1").await;
     assert!(matches!(garbage, Err(StoreError::Setup(_))), "{:?}", garbage.err());
+}
+
+async fn every_table_is_archived_or_knowingly_left_out(f: &Fixture) {
+    // A new table must say whether `quire export` and `quire copy` carry it: forgetting loses data.
+    let mut tables: Vec<String> = columns_of(f).await.into_iter().map(|(table, _)| table).collect();
+    tables.dedup();
+    for table in &tables {
+        let archived = quire_store::ARCHIVE_TABLES.contains(&table.as_str());
+        let left_out = quire_store::NOT_ARCHIVED_TABLES.contains(&table.as_str());
+        assert!(
+            archived != left_out,
+            "table {table}: archived {archived}, left out {left_out}; it must be exactly one"
+        );
+    }
+    for listed in quire_store::ARCHIVE_TABLES.iter().chain(quire_store::NOT_ARCHIVED_TABLES) {
+        assert!(tables.iter().any(|t| t == listed), "{listed} is listed but is not a table");
+    }
 }
