@@ -297,3 +297,89 @@ async fn instances_over_one_postgresql_share_comments_sessions_and_jobs_and_surv
     let _ = sink.kill();
     let _ = sink.wait();
 }
+
+/// A TCP relay to PostgreSQL that the test can cut (every connection dropped, new ones refused
+/// at once) and mend, to play a database that goes away under a running Quire.
+struct Relay {
+    port: u16,
+    open: Arc<std::sync::atomic::AtomicBool>,
+    connections: Arc<Mutex<Vec<tokio::task::AbortHandle>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Relay {
+    async fn start(upstream: u16) -> Relay {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let open = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let connections = Arc::new(Mutex::new(Vec::new()));
+        let (is_open, held) = (open.clone(), connections.clone());
+        let task = tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                if !is_open.load(std::sync::atomic::Ordering::SeqCst) {
+                    continue; // dropped: the client sees the connection closed
+                }
+                let relay = tokio::spawn(async move {
+                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(("127.0.0.1", upstream)).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+                held.lock().unwrap().push(relay.abort_handle());
+            }
+        });
+        Relay { port, open, connections, task }
+    }
+
+    fn cut(&self) {
+        self.open.store(false, std::sync::atomic::Ordering::SeqCst);
+        for connection in self.connections.lock().unwrap().drain(..) {
+            connection.abort();
+        }
+    }
+
+    fn mend(&self) {
+        self.open.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_lost_database_gets_503_with_retry_after_while_cached_pages_keep_serving() {
+    let Some(db) = TestDatabase::create("a_lost_database_gets_503").await else { return };
+    let Some((mut sink, smtp_port, _mail_dir)) = smtp_sink() else { return };
+    let upstream = url::Url::parse(&db.url).unwrap().port().unwrap_or(5432);
+    let relay = Relay::start(upstream).await;
+    let mut through = url::Url::parse(&db.url).unwrap();
+    through.set_port(Some(relay.port)).unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let quire = start(root.path(), "a", through.as_str(), smtp_port, true).await;
+    let home = reqwest::get(quire.url("/")).await.unwrap();
+    assert_eq!(home.status().as_u16(), 200);
+
+    relay.cut();
+    let cached = reqwest::get(quire.url("/")).await.unwrap();
+    assert_eq!(cached.status().as_u16(), 200, "a page in the cache needs no database");
+    let fresh = reqwest::get(quire.url("/2020/01/")).await.unwrap();
+    assert_eq!(fresh.status().as_u16(), 503, "an uncached page without its database");
+    assert!(fresh.headers().get("retry-after").is_some(), "503 says when to come back");
+    let body = fresh.text().await.unwrap();
+    assert!(body.to_lowercase().contains("try again"), "a plain message: {body}");
+
+    relay.mend();
+    let mut status = 0;
+    for _ in 0..100 {
+        status = reqwest::get(quire.url("/2020/01/")).await.unwrap().status().as_u16();
+        if status == 200 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(status, 200, "back once the database is: {}", std::fs::read_to_string(&quire.log).unwrap_or_default());
+    let _ = sink.kill();
+    let _ = sink.wait();
+}
