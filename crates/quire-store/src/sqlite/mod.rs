@@ -8,11 +8,13 @@ mod comments;
 mod import;
 mod keys;
 mod mail;
+mod moderation;
 mod media;
 mod posts;
 mod rows;
 mod search;
 mod sessions;
+mod staff;
 mod terms;
 mod users;
 
