@@ -11,6 +11,7 @@ mod feeds;
 mod http;
 mod mail;
 mod metrics;
+mod moderation;
 mod notifications;
 mod own_comments;
 mod proof_of_work;
