@@ -17,6 +17,7 @@ mod own_comments;
 mod proof_of_work;
 mod reading;
 mod seo;
+mod settings_admin;
 mod spam_checker;
 mod support;
 mod theme;
