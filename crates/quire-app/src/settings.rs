@@ -233,7 +233,10 @@ impl SiteSettings {
             return Err(invalid(key, "posts per page and feed items must be between 1 and 200"));
         }
         if !is_time_zone(&settings.timezone) {
-            return Err(invalid(key, "the time zone must be UTC, an IANA name such as Europe/London, or an offset such as +02:00"));
+            return Err(invalid(
+                key,
+                "the time zone must be UTC, an IANA name such as Europe/London, or an offset such as +02:00",
+            ));
         }
         if settings.theme.is_empty()
             || settings.theme.len() > 64

@@ -8,9 +8,7 @@
 use std::net::IpAddr;
 
 use quire_core::{Action, Email, Role, User, UserId};
-use quire_store::{
-    Credentials, Guarded, Job, NewAccountToken, NewJob, NewUser, RateLimit, StoreError, TokenPurpose,
-};
+use quire_store::{Credentials, Guarded, Job, NewAccountToken, NewJob, NewUser, RateLimit, StoreError, TokenPurpose};
 use serde::Deserialize;
 use serde_json::json;
 use time::{Duration, OffsetDateTime};
@@ -224,7 +222,9 @@ impl App {
         };
         match self.store().enqueue_jobs(&[job], &[limit]).await {
             Ok(()) => self.wake_workers(),
-            Err(StoreError::RateLimited(_)) => tracing::info!("password reset over its limit for one address; not sent"),
+            Err(StoreError::RateLimited(_)) => {
+                tracing::info!("password reset over its limit for one address; not sent")
+            }
             Err(e) => return Err(e.into()),
         }
         Ok(())
@@ -253,7 +253,8 @@ impl App {
     }
 
     async fn queue_link_mail(&self, kind: &str, user: UserId) -> Result<(), StaffError> {
-        let job = NewJob { kind: kind.into(), payload: json!({ "user_id": user.0 }), run_at: OffsetDateTime::now_utc() };
+        let job =
+            NewJob { kind: kind.into(), payload: json!({ "user_id": user.0 }), run_at: OffsetDateTime::now_utc() };
         self.store().enqueue_jobs(&[job], &[]).await?;
         self.wake_workers();
         Ok(())

@@ -136,7 +136,8 @@ impl PgStore {
             "SELECT c.status, COUNT(*) FROM comments c JOIN posts p ON p.id = c.post_id WHERE {condition} \
              GROUP BY c.status"
         );
-        let rows: Vec<(String, i64)> = bind_args!(sqlx::query_as(AssertSqlSafe(sql)), args).fetch_all(&self.pool).await?;
+        let rows: Vec<(String, i64)> =
+            bind_args!(sqlx::query_as(AssertSqlSafe(sql)), args).fetch_all(&self.pool).await?;
         let mut counts = StatusCounts::default();
         for (status, n) in rows {
             counts.add(parse_status(&status)?, u64::try_from(n).unwrap_or(0));

@@ -33,9 +33,8 @@ async fn lock_admins(
     .fetch_all(&mut **tx)
     .await?;
     let Some((_, role, active, _)) = rows.iter().find(|r| r.0 == id.0) else { return Ok(None) };
-    let another = rows.iter().any(|(other, role, active, password)| {
-        *other != id.0 && role == "admin" && *active && *password
-    });
+    let another =
+        rows.iter().any(|(other, role, active, password)| *other != id.0 && role == "admin" && *active && *password);
     Ok(Some((role.clone(), *active, another)))
 }
 
@@ -64,7 +63,11 @@ impl PgStore {
         if current == "admin" && role != Role::Admin && active && !another {
             return Ok(Guarded::LastAdmin);
         }
-        sqlx::query("UPDATE users SET role = $1 WHERE id = $2").bind(role.as_str()).bind(id.0).execute(&mut *tx).await?;
+        sqlx::query("UPDATE users SET role = $1 WHERE id = $2")
+            .bind(role.as_str())
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(Guarded::Done)
     }

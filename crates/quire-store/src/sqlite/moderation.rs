@@ -39,7 +39,8 @@ fn conditions(filter: &ModerationFilter, with_status: bool) -> (String, Vec<Arg>
     }
     if let Some(author) = filter.author.as_deref().filter(|a| !a.trim().is_empty()) {
         clauses.push(
-            "(lower(c.author_name) LIKE ? ESCAPE '\\' OR lower(COALESCE(c.author_email, '')) LIKE ? ESCAPE '\\')".into(),
+            "(lower(c.author_name) LIKE ? ESCAPE '\\' OR lower(COALESCE(c.author_email, '')) LIKE ? ESCAPE '\\')"
+                .into(),
         );
         args.push(Arg::Text(contains(author)));
         args.push(Arg::Text(contains(author)));
@@ -108,8 +109,7 @@ impl SqliteStore {
     ) -> Result<Paged<ModeratedComment>, StoreError> {
         let (condition, args) = conditions(filter, true);
         let count = format!("SELECT COUNT(*) FROM comments c JOIN posts p ON p.id = c.post_id WHERE {condition}");
-        let (total,): (i64,) =
-            bind_args!(sqlx::query_as(AssertSqlSafe(count)), args).fetch_one(&self.read).await?;
+        let (total,): (i64,) = bind_args!(sqlx::query_as(AssertSqlSafe(count)), args).fetch_one(&self.read).await?;
         let (condition, args) = conditions(filter, true);
         let sql = format!(
             "SELECT {}, p.title AS post_title, p.author_id AS post_author, c.ip_hash, c.held_reason, c.edited_at \
@@ -132,7 +132,8 @@ impl SqliteStore {
             "SELECT c.status, COUNT(*) FROM comments c JOIN posts p ON p.id = c.post_id WHERE {condition} \
              GROUP BY c.status"
         );
-        let rows: Vec<(String, i64)> = bind_args!(sqlx::query_as(AssertSqlSafe(sql)), args).fetch_all(&self.read).await?;
+        let rows: Vec<(String, i64)> =
+            bind_args!(sqlx::query_as(AssertSqlSafe(sql)), args).fetch_all(&self.read).await?;
         let mut counts = StatusCounts::default();
         for (status, n) in rows {
             let status: CommentStatus =
@@ -201,7 +202,11 @@ impl SqliteStore {
         for (id, status) in rows {
             let status: CommentStatus =
                 status.parse().map_err(|_| StoreError::Corrupt(format!("comment status {status:?}")))?;
-            sqlx::query("UPDATE comments SET status = ? WHERE id = ?").bind(to.as_str()).bind(id).execute(&mut *tx).await?;
+            sqlx::query("UPDATE comments SET status = ? WHERE id = ?")
+                .bind(to.as_str())
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
             moved.push((CommentId(id), status));
         }
         if !moved.is_empty() {
@@ -215,10 +220,8 @@ impl SqliteStore {
         if ids.is_empty() {
             return Ok(0);
         }
-        let sql = format!(
-            "DELETE FROM comments WHERE id IN ({}) AND status IN ('spam', 'trash')",
-            placeholders(ids.len())
-        );
+        let sql =
+            format!("DELETE FROM comments WHERE id IN ({}) AND status IN ('spam', 'trash')", placeholders(ids.len()));
         let mut tx = self.begin().await?;
         let mut query = sqlx::query(AssertSqlSafe(sql));
         for id in ids {

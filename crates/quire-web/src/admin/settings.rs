@@ -56,8 +56,18 @@ const SECTIONS: &[(&str, &[Field])] = &[
             field("title", "Site title", "", Kind::Text),
             field("tagline", "Tagline", "One line under the title.", Kind::Text),
             field("language", "Language", "A language tag such as en or fr-CA.", Kind::Text),
-            field("timezone", "Time zone", "UTC, a name such as Europe/London, or an offset such as +02:00.", Kind::Text),
-            field("permalink", "Permalink pattern", "WordPress notation, e.g. /%year%/%monthnum%/%day%/%postname%/", Kind::Text),
+            field(
+                "timezone",
+                "Time zone",
+                "UTC, a name such as Europe/London, or an offset such as +02:00.",
+                Kind::Text,
+            ),
+            field(
+                "permalink",
+                "Permalink pattern",
+                "WordPress notation, e.g. /%year%/%monthnum%/%day%/%postname%/",
+                Kind::Text,
+            ),
             field("posts_per_page", "Posts per page", "1 to 200.", Kind::Number),
             field("feed_items", "Items in feeds", "1 to 200.", Kind::Number),
         ],
@@ -66,31 +76,101 @@ const SECTIONS: &[(&str, &[Field])] = &[
         "Comments",
         &[
             field("comment_policy.require_email", "Commenters must give an email address", "", Kind::Check),
-            field("comment_policy.hold_first_comment", "Hold a commenter’s comments until one has been approved", "", Kind::Check),
-            field("comment_policy.trust_typed_email", "Count an approved comment under a typed email as approved before", "Anyone can type anyone’s address.", Kind::Check),
-            field("comment_policy.hold_links_at", "Hold a comment with this many links", "0 turns the rule off.", Kind::Number),
+            field(
+                "comment_policy.hold_first_comment",
+                "Hold a commenter’s comments until one has been approved",
+                "",
+                Kind::Check,
+            ),
+            field(
+                "comment_policy.trust_typed_email",
+                "Count an approved comment under a typed email as approved before",
+                "Anyone can type anyone’s address.",
+                Kind::Check,
+            ),
+            field(
+                "comment_policy.hold_links_at",
+                "Hold a comment with this many links",
+                "0 turns the rule off.",
+                Kind::Number,
+            ),
             field("comment_policy.max_body_chars", "Longest comment (characters)", "", Kind::Number),
             field("comment_policy.max_name_chars", "Longest name (characters)", "", Kind::Number),
             field("comment_policy.max_url_chars", "Longest website address (characters)", "", Kind::Number),
-            field("comment_policy.close_after_days", "Close comments on posts older than (days)", "Empty keeps them open for ever.", Kind::OptionalNumber),
+            field(
+                "comment_policy.close_after_days",
+                "Close comments on posts older than (days)",
+                "Empty keeps them open for ever.",
+                Kind::OptionalNumber,
+            ),
             field("comment_policy.max_depth", "Deepest reply nesting", "", Kind::Number),
-            field("comment_threads_per_page", "Top-level threads per page", "0 shows every thread on one page.", Kind::Number),
+            field(
+                "comment_threads_per_page",
+                "Top-level threads per page",
+                "0 shows every thread on one page.",
+                Kind::Number,
+            ),
             field("comment_policy.min_fill_seconds", "Shortest time to fill in the form (seconds)", "", Kind::Number),
             field("comment_policy.max_form_age_seconds", "Oldest form accepted (seconds)", "", Kind::Number),
-            field("comment_policy.edit_window_minutes", "Commenters may edit their comment for (minutes)", "", Kind::Number),
-            field("comment_policy.proof_of_work_bits", "“Under attack” proof of work (bits)", "0 turns the mode off; 16 takes a phone well under a second.", Kind::Number),
-            field("gravatar", "Show Gravatar images", "Sends a hash of each commenter’s email to gravatar.com.", Kind::Check),
+            field(
+                "comment_policy.edit_window_minutes",
+                "Commenters may edit their comment for (minutes)",
+                "",
+                Kind::Number,
+            ),
+            field(
+                "comment_policy.proof_of_work_bits",
+                "“Under attack” proof of work (bits)",
+                "0 turns the mode off; 16 takes a phone well under a second.",
+                Kind::Number,
+            ),
+            field(
+                "gravatar",
+                "Show Gravatar images",
+                "Sends a hash of each commenter’s email to gravatar.com.",
+                Kind::Check,
+            ),
         ],
     ),
     (
         "Blocklists",
         &[
-            field("comment_policy.blocklist_hold.words", "Hold comments containing these words", "One per line.", Kind::Lines),
-            field("comment_policy.blocklist_hold.emails", "Hold comments from these addresses", "One per line; @example.org for a whole domain.", Kind::Lines),
-            field("comment_policy.blocklist_hold.networks", "Hold comments from these networks", "One address or CIDR network per line.", Kind::Lines),
-            field("comment_policy.blocklist_reject.words", "Refuse comments containing these words", "One per line.", Kind::Lines),
-            field("comment_policy.blocklist_reject.emails", "Refuse comments from these addresses", "One per line.", Kind::Lines),
-            field("comment_policy.blocklist_reject.networks", "Refuse comments from these networks", "One per line.", Kind::Lines),
+            field(
+                "comment_policy.blocklist_hold.words",
+                "Hold comments containing these words",
+                "One per line.",
+                Kind::Lines,
+            ),
+            field(
+                "comment_policy.blocklist_hold.emails",
+                "Hold comments from these addresses",
+                "One per line; @example.org for a whole domain.",
+                Kind::Lines,
+            ),
+            field(
+                "comment_policy.blocklist_hold.networks",
+                "Hold comments from these networks",
+                "One address or CIDR network per line.",
+                Kind::Lines,
+            ),
+            field(
+                "comment_policy.blocklist_reject.words",
+                "Refuse comments containing these words",
+                "One per line.",
+                Kind::Lines,
+            ),
+            field(
+                "comment_policy.blocklist_reject.emails",
+                "Refuse comments from these addresses",
+                "One per line.",
+                Kind::Lines,
+            ),
+            field(
+                "comment_policy.blocklist_reject.networks",
+                "Refuse comments from these networks",
+                "One per line.",
+                Kind::Lines,
+            ),
         ],
     ),
     (
@@ -107,7 +187,12 @@ const SECTIONS: &[(&str, &[Field])] = &[
     (
         "Spam checker",
         &[
-            field("spam_checker.enabled", "Ask an Akismet-compatible service about comments", "Sends each comment, its writer’s address and user agent to that service.", Kind::Check),
+            field(
+                "spam_checker.enabled",
+                "Ask an Akismet-compatible service about comments",
+                "Sends each comment, its writer’s address and user agent to that service.",
+                Kind::Check,
+            ),
             field("spam_checker.endpoint", "Service address", "", Kind::Text),
             field("spam_checker.api_key", "API key", "Never shown; leave empty to keep the stored key.", Kind::Secret),
         ],
@@ -125,7 +210,13 @@ fn shown(value: Option<&Value>, kind: Kind) -> Value {
         (Kind::Secret, _) => json!(""),
         (Kind::Check, v) => json!(v.and_then(Value::as_bool).unwrap_or(false)),
         (Kind::Lines, Some(Value::Array(items))) => {
-            json!(items.iter().map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_string)).collect::<Vec<_>>().join("\n"))
+            json!(
+                items
+                    .iter()
+                    .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_string))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            )
         }
         (_, Some(Value::String(s))) => json!(s),
         (_, Some(Value::Null) | None) => json!(""),
@@ -191,7 +282,8 @@ async fn page_of(
             json!({ "title": title, "fields": fields })
         })
         .collect();
-    let mut smtp = serde_json::to_value(state.app.smtp_view().await?).map_err(|e| AdminError::Internal(e.to_string()))?;
+    let mut smtp =
+        serde_json::to_value(state.app.smtp_view().await?).map_err(|e| AdminError::Internal(e.to_string()))?;
     if let (Some(form), Some(map)) = (typed, smtp.as_object_mut()) {
         for name in ["host", "port", "security", "username", "from"] {
             map.insert(name.into(), json!(form.get(&format!("smtp_{name}")).cloned().unwrap_or_default()));

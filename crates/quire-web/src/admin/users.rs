@@ -48,12 +48,7 @@ pub struct UsersQuery {
     done: String,
 }
 
-async fn users_page(
-    state: &WebState,
-    staff: &Staff,
-    status: StatusCode,
-    extra: Value,
-) -> Result<Response, AdminError> {
+async fn users_page(state: &WebState, staff: &Staff, status: StatusCode, extra: Value) -> Result<Response, AdminError> {
     let accounts = state.app.staff_accounts(&staff.0).await?;
     let users: Vec<Value> = accounts
         .iter()
@@ -159,14 +154,22 @@ pub async fn change_role(
 }
 
 /// `POST /admin/users/{id}/deactivate`.
-pub async fn deactivate(State(state): State<WebState>, staff: Staff, Path(id): Path<i64>) -> Result<Response, AdminError> {
+pub async fn deactivate(
+    State(state): State<WebState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> Result<Response, AdminError> {
     staff.require(quire_core::Action::ManageUsers)?;
     let result = state.app.deactivate(&staff.0, UserId(id)).await;
     after_change(&state, &staff, result, "deactivated").await
 }
 
 /// `POST /admin/users/{id}/reactivate`.
-pub async fn reactivate(State(state): State<WebState>, staff: Staff, Path(id): Path<i64>) -> Result<Response, AdminError> {
+pub async fn reactivate(
+    State(state): State<WebState>,
+    staff: Staff,
+    Path(id): Path<i64>,
+) -> Result<Response, AdminError> {
     staff.require(quire_core::Action::ManageUsers)?;
     let result = state.app.reactivate(&staff.0, UserId(id)).await;
     after_change(&state, &staff, result, "reactivated").await
@@ -234,7 +237,11 @@ pub struct LinkQuery {
 }
 
 /// `GET /admin/invitation?token=…`: the form to choose a first password (the link is not used yet).
-pub async fn invitation_page(State(state): State<WebState>, headers: HeaderMap, Query(q): Query<LinkQuery>) -> Response {
+pub async fn invitation_page(
+    State(state): State<WebState>,
+    headers: HeaderMap,
+    Query(q): Query<LinkQuery>,
+) -> Response {
     link_form(&state, &headers, TokenPurpose::Invite, &q.token, StatusCode::OK, None).await
 }
 

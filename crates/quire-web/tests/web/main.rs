@@ -21,4 +21,5 @@ mod settings_admin;
 mod spam_checker;
 mod support;
 mod theme;
+mod users_admin;
 mod validation;

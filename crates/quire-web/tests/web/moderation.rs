@@ -168,7 +168,8 @@ async fn an_edit_is_rendered_by_the_comment_renderer_and_a_bad_one_keeps_the_typ
     moderate(&editor, "approve", &[id]).await;
     let token = editor.csrf_token().await;
     let path = format!("/admin/comments/{id}/edit");
-    let saved = editor.post(&path, &[("csrf_token", &token), ("markdown", "Madame was *crying*. <script>x</script>")]).await;
+    let saved =
+        editor.post(&path, &[("csrf_token", &token), ("markdown", "Madame was *crying*. <script>x</script>")]).await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
     let post = app.get(TestApp::ESSAY).await;
     let body = post.html().root_element().html();
@@ -195,7 +196,8 @@ async fn a_reply_from_the_admin_is_published_threaded_under_the_comment() {
         .post(&format!("/admin/comments/{id}/reply"), &[("csrf_token", &token), ("reply", "She was, Ruth.")])
         .await;
     assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
-    let reply: i64 = sent.header("location").unwrap().split('/').nth(3).unwrap().split('?').next().unwrap().parse().unwrap();
+    let reply: i64 =
+        sent.header("location").unwrap().split('/').nth(3).unwrap().split('?').next().unwrap().parse().unwrap();
     assert_eq!(status_of(&app, id).await, Some(CommentStatus::Approved), "answering a held comment approves it");
     let stored = app.app.store().comment(CommentId(reply)).await.unwrap().unwrap();
     assert_eq!((stored.status, stored.parent_id), (CommentStatus::Approved, Some(CommentId(id))));
@@ -210,14 +212,18 @@ async fn a_reply_from_the_admin_is_published_threaded_under_the_comment() {
 async fn an_empty_reply_is_refused_and_nothing_is_posted() {
     let app = TestApp::with_demo().await;
     let editor = staff(&app, Role::Editor).await;
-    let id = app.app.store().approved_comments(
-        app.app.store().post_by_slug(quire_core::PostKind::Post, "never-let-me-go").await.unwrap().unwrap().id,
-    )
-    .await
-    .unwrap()[0]
+    let id = app
+        .app
+        .store()
+        .approved_comments(
+            app.app.store().post_by_slug(quire_core::PostKind::Post, "never-let-me-go").await.unwrap().unwrap().id,
+        )
+        .await
+        .unwrap()[0]
         .id;
     let token = editor.csrf_token().await;
-    let sent = editor.post(&format!("/admin/comments/{}/reply", id.0), &[("csrf_token", &token), ("reply", "  ")]).await;
+    let sent =
+        editor.post(&format!("/admin/comments/{}/reply", id.0), &[("csrf_token", &token), ("reply", "  ")]).await;
     assert_eq!(sent.status, StatusCode::BAD_REQUEST);
     assert!(sent.texts("#reply-error")[0].contains("empty"));
 }

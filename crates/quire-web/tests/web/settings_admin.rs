@@ -21,7 +21,9 @@ async fn signed_in(app: &TestApp, role: Role) -> Agent {
 fn fields_of(page: &Page) -> Vec<(String, String)> {
     let html = page.html();
     let mut out = Vec::new();
-    for element in html.select(&scraper::Selector::parse("form.settings input, form.settings textarea, form.settings select").unwrap()) {
+    for element in html
+        .select(&scraper::Selector::parse("form.settings input, form.settings textarea, form.settings select").unwrap())
+    {
         let e = element.value();
         let Some(name) = e.attr("name") else { continue };
         let value = match e.name() {
