@@ -330,14 +330,19 @@ pub async fn forgot(
     });
     let (status, wait) = match state.app.request_password_reset(&form.email, Some(peer.ip())).await {
         Ok(()) => {
-            page["notice"] = json!(
-                "If an account uses that address, a link to choose a new password is on its way. It works for an hour."
-            );
+            if let Some(map) = page.as_object_mut() {
+                map.insert(
+                    "notice".into(),
+                    json!("If an account uses that address, a link to choose a new password is on its way. It works for an hour."),
+                );
+            }
             (StatusCode::OK, None)
         }
         Err(e @ (StaffError::Throttled(_) | StaffError::MailOff)) => {
             let wait = if let StaffError::Throttled(w) = e { Some(w) } else { None };
-            page["message"] = json!(e.to_string());
+            if let Some(map) = page.as_object_mut() {
+                map.insert("message".into(), json!(e.to_string()));
+            }
             (status_of(&e), wait)
         }
         Err(e) => return AdminError::Internal(e.to_string()).into_response(),
