@@ -14,9 +14,12 @@ pub mod jobs;
 pub mod mail;
 pub mod media;
 pub mod metrics;
+pub mod moderation;
 pub mod publishing;
 pub mod reading;
 pub mod settings;
+pub mod site_mail;
+pub mod themes;
 pub mod users;
 mod views;
 
@@ -50,8 +53,8 @@ struct Inner {
     spam_checker: Arc<dyn SpamChecker>,
     /// Opens `/admin/setup` while the site has no account; never stored.
     setup_token: String,
-    /// The SMTP server, when `[smtp]` is configured.
-    mailer: Option<Arc<mail::Mailer>>,
+    /// The SMTP server, when the admin's settings or `[smtp]` configure one.
+    mailer: std::sync::RwLock<Option<Arc<mail::Mailer>>>,
     /// Wakes the mail worker when a request queues mail.
     wake: tokio::sync::Notify,
 }
@@ -87,7 +90,7 @@ impl App {
         let settings = SiteSettings::load(&store).await?;
         let version = store.content_version().await?;
         let keys = comments::Keys::load(&store).await?;
-        let mailer = config.smtp.as_ref().map(mail::Mailer::new).transpose()?.map(Arc::new);
+        let mailer = site_mail::mailer_for(config.smtp.as_ref(), &store).await?;
         Ok(App {
             inner: Arc::new(Inner {
                 config,
@@ -98,7 +101,7 @@ impl App {
                 metrics: Metrics::new(),
                 spam_checker,
                 setup_token: accounts::setup::new_setup_token(),
-                mailer,
+                mailer: std::sync::RwLock::new(mailer),
                 wake: tokio::sync::Notify::new(),
             }),
         })
@@ -142,7 +145,14 @@ impl App {
 
     /// The SMTP server, when mail is configured.
     pub(crate) fn mailer(&self) -> Option<Arc<mail::Mailer>> {
-        self.inner.mailer.clone()
+        self.inner.mailer.read().map(|m| m.clone()).unwrap_or_default()
+    }
+
+    /// Replaces the mailer (the admin changed the SMTP settings).
+    pub(crate) fn set_mailer(&self, mailer: Option<Arc<mail::Mailer>>) {
+        if let Ok(mut current) = self.inner.mailer.write() {
+            *current = mailer;
+        }
     }
 
     /// Tells the mail worker that jobs are waiting (it also looks every few seconds anyway).
@@ -168,6 +178,7 @@ impl App {
         if stored != seen {
             let settings = SiteSettings::load(self.store()).await?;
             *self.inner.settings.write().await = Arc::new(settings);
+            self.reload_mailer().await;
             self.inner.version.store(stored, Ordering::Release);
         }
         Ok(stored)

@@ -18,6 +18,12 @@ pub struct SiteSettings {
     pub tagline: String,
     /// BCP 47 language tag of the content (`<html lang>`).
     pub language: String,
+    /// The site's time zone for dates shown to readers: `UTC`, an IANA name (`Europe/London`) or
+    /// a fixed offset (`+02:00`).
+    pub timezone: String,
+    /// The theme: a directory under `<data-dir>/themes/`, or `default` (the embedded theme).
+    /// Read when the server starts.
+    pub theme: String,
     /// Permalink structure for posts, in WordPress's notation.
     pub permalink: String,
     /// Posts per page on the home page and archives.
@@ -47,6 +53,8 @@ impl Default for SiteSettings {
             title: "Quire".into(),
             tagline: "Writing, and the conversation under it".into(),
             language: "en".into(),
+            timezone: "UTC".into(),
+            theme: "default".into(),
             permalink: PermalinkPattern::DEFAULT.into(),
             posts_per_page: 10,
             feed_items: 20,
@@ -132,6 +140,53 @@ impl crate::App {
     }
 }
 
+/// Settings changes that passed every check, ready to store: (top-level key, whole new value).
+#[derive(Debug, Clone, Default)]
+pub struct CheckedSettings(Vec<(String, serde_json::Value)>);
+
+impl crate::App {
+    /// Checks several setting changes together: each is a dotted path (`title`,
+    /// `comment_policy.max_depth`, `comment_policy.blocklist_hold.words`) and its new value,
+    /// checked in turn with [`SiteSettings::with`] against the settings with the earlier good
+    /// changes applied. Every refusal comes back as (path, message); nothing is stored here.
+    pub async fn check_settings(
+        &self,
+        changes: &[(String, serde_json::Value)],
+    ) -> Result<CheckedSettings, Vec<(String, String)>> {
+        let mut settings = (*self.settings().await).clone();
+        let mut stored: Vec<(String, serde_json::Value)> = Vec::new();
+        let mut problems = Vec::new();
+        for (path, value) in changes {
+            let mut parts = path.split('.');
+            let key = parts.next().unwrap_or_default();
+            let fields: Vec<&str> = parts.collect();
+            let change = fields.iter().rev().fold(value.clone(), |inner, field| {
+                let mut object = serde_json::Map::new();
+                object.insert((*field).to_string(), inner);
+                serde_json::Value::Object(object)
+            });
+            match settings.with(key, change) {
+                Ok((next, whole)) => {
+                    settings = next;
+                    stored.retain(|(k, _)| k != key);
+                    stored.push((key.to_string(), whole));
+                }
+                Err(e) => problems.push((path.clone(), e.to_string())),
+            }
+        }
+        if problems.is_empty() { Ok(CheckedSettings(stored)) } else { Err(problems) }
+    }
+
+    /// Stores settings that passed [`App::check_settings`]; readers see them at once.
+    pub async fn store_settings(&self, checked: CheckedSettings) -> Result<(), crate::Error> {
+        for (key, value) in &checked.0 {
+            self.store().put_setting(key, value).await?;
+        }
+        self.refresh().await?;
+        Ok(())
+    }
+}
+
 /// A setting change that was refused; the message names the setting and what is wrong.
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
@@ -177,11 +232,44 @@ impl SiteSettings {
         if !(1..=200).contains(&settings.posts_per_page) || !(1..=200).contains(&settings.feed_items) {
             return Err(invalid(key, "posts per page and feed items must be between 1 and 200"));
         }
+        if !is_time_zone(&settings.timezone) {
+            return Err(invalid(
+                key,
+                "the time zone must be UTC, an IANA name such as Europe/London, or an offset such as +02:00",
+            ));
+        }
+        if settings.theme.is_empty()
+            || settings.theme.len() > 64
+            || !settings.theme.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(invalid(key, "the theme must be the name of a theme directory"));
+        }
         if settings.comment_threads_per_page > 200 {
             return Err(invalid(key, "comment threads per page must be between 0 (no pages) and 200"));
         }
         Ok((settings, stored))
     }
+}
+
+/// Whether `zone` looks like a time zone Quire can name: `UTC`/`GMT`, a fixed offset `±HH:MM`, or
+/// an IANA name (`Area/Location`, letters, digits, `_`, `-`, `+`).
+fn is_time_zone(zone: &str) -> bool {
+    if matches!(zone, "UTC" | "GMT") {
+        return true;
+    }
+    if let Some(rest) = zone.strip_prefix('+').or_else(|| zone.strip_prefix('-'))
+        && let Some((h, m)) = rest.split_once(':')
+    {
+        let number = |s: &str, max: u32| s.len() == 2 && s.parse::<u32>().is_ok_and(|n| n <= max);
+        return number(h, 14) && number(m, 59);
+    }
+    let parts: Vec<&str> = zone.split('/').collect();
+    zone.len() <= 64
+        && parts.len() >= 2
+        && parts.iter().all(|p| {
+            p.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+                && p.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '+'))
+        })
 }
 
 fn unknown(key: &str, map: &serde_json::Map<String, serde_json::Value>) -> SettingsError {
@@ -239,5 +327,17 @@ mod tests {
         assert!(e.contains("invalid value for `posts_per_page`"), "{e}");
         assert!(defaults.with("posts_per_page", serde_json::json!(0)).is_err());
         assert!(defaults.with("permalink", serde_json::json!("/%nonsense%/")).is_err());
+    }
+
+    #[test]
+    fn time_zones_are_names_or_offsets() {
+        let defaults = SiteSettings::default();
+        for good in ["UTC", "Europe/London", "America/Argentina/Buenos_Aires", "+02:00", "-09:30"] {
+            assert!(defaults.with("timezone", serde_json::json!(good)).is_ok(), "{good}");
+        }
+        for bad in ["", "london", "Mars/Olympus Mons", "+25:00", "2"] {
+            assert!(defaults.with("timezone", serde_json::json!(bad)).is_err(), "{bad}");
+        }
+        assert!(defaults.with("theme", serde_json::json!("../etc")).is_err());
     }
 }

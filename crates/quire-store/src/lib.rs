@@ -42,6 +42,11 @@ macro_rules! dispatch {
         }
     };
 }
+// Declared after `dispatch!` so that their `impl Store` blocks can use it.
+mod moderation;
+mod staff;
+pub use moderation::*;
+pub use staff::*;
 
 impl Store {
     /// Opens the database named by `url`: `postgres://…` (or `postgresql://…`), else `sqlite://path`

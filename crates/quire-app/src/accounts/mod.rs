@@ -2,6 +2,7 @@
 //! account exists, failed attempts throttled per account and per address, and sessions kept in
 //! the database under the hash of a random secret that only the browser's cookie holds.
 
+pub mod invites;
 pub mod setup;
 
 use std::net::IpAddr;
@@ -72,7 +73,7 @@ impl From<StoreError> for AccountError {
     }
 }
 
-fn capitalise(message: &str) -> String {
+pub(crate) fn capitalise(message: &str) -> String {
     let mut chars = message.chars();
     chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }

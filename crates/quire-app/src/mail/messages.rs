@@ -58,6 +58,9 @@ impl App {
             kind::NOTIFY => self.compose_notify(payload(job)?).await,
             kind::AUTHOR => self.compose_author(payload(job)?).await,
             kind::MY_DATA => self.compose_my_data(payload(job)?).await,
+            crate::accounts::invites::kind::INVITE | crate::accounts::invites::kind::RESET => {
+                self.compose_account_link(job).await
+            }
             other => Err(Error::Invalid(format!("unknown mail job kind {other:?}"))),
         }
     }

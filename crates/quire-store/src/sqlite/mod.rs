@@ -9,10 +9,12 @@ mod import;
 mod keys;
 mod mail;
 mod media;
+mod moderation;
 mod posts;
 mod rows;
 mod search;
 mod sessions;
+mod staff;
 mod terms;
 mod users;
 

@@ -24,7 +24,7 @@ fn user_agent(headers: &HeaderMap) -> Option<String> {
 }
 
 /// The pre-sign-in cookie's value and its form token; a new cookie to set when there was none.
-fn preauth(state: &WebState, headers: &HeaderMap) -> (String, Option<HeaderValue>) {
+pub(super) fn preauth(state: &WebState, headers: &HeaderMap) -> (String, Option<HeaderValue>) {
     let (secret, set) = match cookie(headers, PREAUTH_COOKIE).filter(|c| !c.is_empty() && c.len() <= 100) {
         Some(existing) => (existing.to_string(), None),
         None => {
@@ -36,7 +36,7 @@ fn preauth(state: &WebState, headers: &HeaderMap) -> (String, Option<HeaderValue
     (state.app.csrf_token(&format!("pre:{secret}")), set)
 }
 
-fn with_cookies(mut response: Response, cookies: impl IntoIterator<Item = Option<HeaderValue>>) -> Response {
+pub(super) fn with_cookies(mut response: Response, cookies: impl IntoIterator<Item = Option<HeaderValue>>) -> Response {
     for value in cookies.into_iter().flatten() {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
@@ -85,6 +85,7 @@ async fn refused(
 pub struct LoginQuery {
     next: Option<String>,
     signed_out: Option<String>,
+    password_set: Option<String>,
 }
 
 /// `GET /admin/login`.
@@ -100,6 +101,7 @@ pub async fn login_page(
     let notice = match query.signed_out.as_deref() {
         Some("everywhere") => Some("You are signed out on every device."),
         Some(_) => Some("You are signed out."),
+        None if query.password_set.is_some() => Some("Your password is set. Sign in with it."),
         None => None,
     };
     let setup_open = state.app.setup_token().await?.is_some();

@@ -5,7 +5,10 @@
 //! [`Staff::require`] in each handler.
 
 mod auth;
+mod comments;
 pub mod session;
+mod settings;
+mod users;
 
 use axum::Router;
 use axum::extract::{Request, State};
@@ -128,7 +131,20 @@ pub fn routes(state: WebState) -> Router<WebState> {
         .route("/admin/setup", get(auth::setup_page).post(auth::setup))
         .route("/admin/account", get(auth::account_page))
         .route("/admin/account/password", post(auth::change_password))
-        .route("/admin/settings", get(settings))
+        .route("/admin/settings", get(settings::page).post(settings::save))
+        .route("/admin/comments", get(comments::queue))
+        .route("/admin/comments/moderate", post(comments::moderate))
+        .route("/admin/comments/{id}", get(comments::show))
+        .route("/admin/comments/{id}/edit", post(comments::edit))
+        .route("/admin/comments/{id}/reply", post(comments::reply))
+        .route("/admin/users", get(users::list))
+        .route("/admin/users/invite", post(users::invite))
+        .route("/admin/users/{id}/role", post(users::change_role))
+        .route("/admin/users/{id}/deactivate", post(users::deactivate))
+        .route("/admin/users/{id}/reactivate", post(users::reactivate))
+        .route("/admin/invitation", get(users::invitation_page).post(users::accept_invitation))
+        .route("/admin/reset-password", get(users::reset_page).post(users::reset_password))
+        .route("/admin/forgot-password", get(users::forgot_page).post(users::forgot))
         .route("/admin/{*rest}", any(not_found))
         .layer(middleware::from_fn_with_state(state, guard))
 }
@@ -145,7 +161,10 @@ fn wants_json(request: &Request) -> bool {
 
 /// Paths whose forms are sent before there is a session; their token is bound to the pre-sign-in cookie.
 fn is_pre_sign_in(path: &str) -> bool {
-    matches!(path, "/admin/login" | "/admin/setup")
+    matches!(
+        path,
+        "/admin/login" | "/admin/setup" | "/admin/forgot-password" | "/admin/reset-password" | "/admin/invitation"
+    )
 }
 
 /// Middleware of every admin request: resolves the session once, refuses forged state changes,
@@ -264,13 +283,6 @@ pub async fn render(
 async fn dashboard(State(state): State<WebState>, Staff(session): Staff) -> Response {
     let page = json!({ "title": "Dashboard" });
     render(&state, StatusCode::OK, "admin/dashboard.html", Some(&session), page).await
-}
-
-/// `GET /admin/settings`: administrators only (the settings themselves come later).
-async fn settings(State(state): State<WebState>, staff: Staff) -> Result<Response, AdminError> {
-    staff.require(Action::ManageSettings)?;
-    let page = json!({ "title": "Settings" });
-    Ok(render(&state, StatusCode::OK, "admin/settings.html", Some(&staff.0), page).await)
 }
 
 /// Any other admin address.
