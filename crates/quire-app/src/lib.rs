@@ -9,6 +9,7 @@ pub mod config;
 pub mod demo;
 mod error;
 mod export_wxr;
+mod freshness;
 pub mod import;
 pub mod jobs;
 pub mod mail;
@@ -57,6 +58,8 @@ struct Inner {
     mailer: std::sync::RwLock<Option<Arc<mail::Mailer>>>,
     /// Wakes the mail worker when a request queues mail.
     wake: tokio::sync::Notify,
+    /// Readers' shared content-version query (several instances over PostgreSQL).
+    freshness: Arc<freshness::Freshness>,
 }
 
 impl App {
@@ -103,6 +106,7 @@ impl App {
                 setup_token: accounts::setup::new_setup_token(),
                 mailer: std::sync::RwLock::new(mailer),
                 wake: tokio::sync::Notify::new(),
+                freshness: Arc::new(freshness::Freshness::new()),
             }),
         })
     }

@@ -507,8 +507,7 @@ pub const ARCHIVE_TABLES: &[&str] = &[
 
 /// Tables deliberately left out of the archive (and so of `quire copy`): per-instance or
 /// short-lived state. Every table is in exactly one of the two lists; a test checks it.
-pub const NOT_ARCHIVED_TABLES: &[&str] =
-    &["meta", "sessions", "jobs", "rate_buckets", "sent_mail", "account_tokens"];
+pub const NOT_ARCHIVED_TABLES: &[&str] = &["meta", "sessions", "jobs", "rate_buckets", "sent_mail", "account_tokens"];
 
 impl Store {
     /// Every row of an archive table as a JSON object of its columns, in id order.

@@ -79,7 +79,7 @@ pub async fn public(State(state): State<WebState>, method: Method, uri: Uri, hea
         Err(reason) => return plain(StatusCode::BAD_REQUEST, &reason),
     };
     let key = request::cache_key(&path, &query);
-    let version = state.app.version();
+    let version = state.app.fresh_version().await;
     let personal = is_personal(&headers);
     if !personal && let Some(page) = state.cache.get(version, &key) {
         return respond(&state, &page, &headers);
@@ -183,7 +183,7 @@ pub async fn error_page(state: &WebState, error: AppError, path: &str) -> Respon
 
 /// `GET /sitemap.xml`.
 pub async fn sitemap(State(state): State<WebState>, headers: HeaderMap) -> Response {
-    let version = state.app.version();
+    let version = state.app.fresh_version().await;
     if let Some(page) = state.cache.get(version, "/sitemap.xml") {
         return respond(&state, &page, &headers);
     }
