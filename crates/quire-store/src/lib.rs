@@ -41,6 +41,10 @@ macro_rules! dispatch {
     };
 }
 
+// After the macro, so that the module's `impl Store` can use it.
+mod editing;
+pub use editing::*;
+
 impl Store {
     /// Opens the database named by `url`: `postgres://…` (or `postgresql://…`), else `sqlite://path`
     /// or a bare path, creating a SQLite file when missing. Does not migrate.
@@ -465,6 +469,7 @@ pub const ARCHIVE_TABLES: &[&str] = &[
     "media",
     "terms",
     "posts",
+    "revisions",
     "post_terms",
     "comments",
     "comment_subscriptions",
