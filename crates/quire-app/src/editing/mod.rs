@@ -7,7 +7,12 @@ pub mod preview;
 pub mod revisions;
 pub mod schedule;
 
-pub use form::{EditorInput, EditorView, Intent};
+pub use form::{AutosaveOffer, EditorInput, EditorView, Intent, parse_version, version_of};
+
+/// The version string an editor form carries for `post`.
+pub fn form_version(post: &Post) -> String {
+    version_of(post.updated_at)
+}
 
 use quire_core::{Action, Ownership, Page, Paged, Post, PostId, PostKind, PostStatus, TermKind, User};
 use quire_store::{NewRevision, PostEdit, SaveOutcome, StaffPostFilter, StoreError, TermRef};

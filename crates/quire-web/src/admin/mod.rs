@@ -5,6 +5,8 @@
 //! [`Staff::require`] in each handler.
 
 mod auth;
+mod posts;
+mod revisions;
 pub mod session;
 
 use axum::Router;
@@ -129,6 +131,7 @@ pub fn routes(state: WebState) -> Router<WebState> {
         .route("/admin/account", get(auth::account_page))
         .route("/admin/account/password", post(auth::change_password))
         .route("/admin/settings", get(settings))
+        .merge(posts::routes())
         .route("/admin/{*rest}", any(not_found))
         .layer(middleware::from_fn_with_state(state, guard))
 }
