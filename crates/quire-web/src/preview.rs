@@ -41,7 +41,8 @@ pub async fn show(
     let mut meta = seo::for_post(&site, &page);
     meta.noindex = true;
     meta.title = format!("Preview: {}", meta.title);
-    let rendered = state.theme.render("post.html", json!({ "site": site, "meta": meta, "page": page, "request_path": path }));
+    let rendered =
+        state.theme.render("post.html", json!({ "site": site, "meta": meta, "page": page, "request_path": path }));
     let mut response = match rendered {
         Ok(html) => (StatusCode::OK, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response(),
         Err(e) => return error_page(&state, e.into(), &path).await,

@@ -96,7 +96,9 @@ impl EditorInput {
     /// The version the writer opened the post at.
     pub fn opened_version(&self) -> Result<OffsetDateTime, EditError> {
         parse_version(&self.version).ok_or_else(|| {
-            EditError::Invalid("This form does not say which version of the post it was opened at; reload the editor.".into())
+            EditError::Invalid(
+                "This form does not say which version of the post it was opened at; reload the editor.".into(),
+            )
         })
     }
 }
@@ -172,7 +174,12 @@ pub struct AutosaveOffer {
 impl EditorView {
     /// A blank editor for a new post or page.
     pub fn blank(kind: PostKind) -> EditorView {
-        EditorView { kind: kind.as_str().into(), status: PostStatus::Draft.as_str().into(), comments_open: true, ..Default::default() }
+        EditorView {
+            kind: kind.as_str().into(),
+            status: PostStatus::Draft.as_str().into(),
+            comments_open: true,
+            ..Default::default()
+        }
     }
 
     /// The editor showing a stored post with its terms.
@@ -227,7 +234,8 @@ mod tests {
 
     #[test]
     fn versions_round_trip_to_the_microsecond() {
-        let at = OffsetDateTime::from_unix_timestamp_nanos(1_700_000_000_123_456_000).unwrap_or(OffsetDateTime::UNIX_EPOCH);
+        let at =
+            OffsetDateTime::from_unix_timestamp_nanos(1_700_000_000_123_456_000).unwrap_or(OffsetDateTime::UNIX_EPOCH);
         assert_eq!(parse_version(&version_of(at)), Some(at));
         assert_eq!(parse_version("not a number"), None);
     }

@@ -173,7 +173,9 @@ impl App {
         let published_at = match input.intent {
             Intent::Schedule => {
                 let at = input.publish_time()?.ok_or_else(|| {
-                    EditError::Invalid("Choose the date and time to publish at, or press Publish to publish now.".into())
+                    EditError::Invalid(
+                        "Choose the date and time to publish at, or press Publish to publish now.".into(),
+                    )
                 })?;
                 if at <= now {
                     return Err(EditError::Invalid(
@@ -196,7 +198,8 @@ impl App {
         let categories = term_names(&input.categories);
         let excerpt = Some(input.excerpt.trim().to_string()).filter(|e| !e.is_empty());
         let content_warning = Some(input.content_warning.trim().to_string()).filter(|w| !w.is_empty());
-        let discussion = if input.comments_open { quire_core::Discussion::Open } else { quire_core::Discussion::Closed };
+        let discussion =
+            if input.comments_open { quire_core::Discussion::Open } else { quire_core::Discussion::Closed };
         let Some(current) = current else {
             let draft = crate::publishing::Draft {
                 kind,
@@ -331,10 +334,9 @@ impl App {
         if typed.is_empty() {
             return Ok(None);
         }
-        let id = typed
-            .parse::<i64>()
-            .map(quire_core::MediaId)
-            .map_err(|_| EditError::Invalid(format!("“{typed}” is not a media id (a number from the media library).")))?;
+        let id = typed.parse::<i64>().map(quire_core::MediaId).map_err(|_| {
+            EditError::Invalid(format!("“{typed}” is not a media id (a number from the media library)."))
+        })?;
         if self.store().media_by_ids(&[id]).await?.is_empty() {
             return Err(EditError::Invalid(format!("There is no item {} in the media library.", id.0)));
         }

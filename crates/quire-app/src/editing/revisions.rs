@@ -66,7 +66,10 @@ impl App {
                 view.markdown = autosave.markdown;
             } else {
                 view.autosave = Some(AutosaveOffer {
-                    saved_iso: autosave.saved_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+                    saved_iso: autosave
+                        .saved_at
+                        .format(&time::format_description::well_known::Rfc3339)
+                        .unwrap_or_default(),
                     title: autosave.title,
                 });
             }
@@ -85,12 +88,19 @@ impl App {
         markdown: &str,
     ) -> Result<OffsetDateTime, EditError> {
         self.post_for_editor(user, kind, id).await?;
-        if title.chars().count() > crate::publishing::MAX_TITLE_CHARS || markdown.len() > crate::publishing::MAX_BODY_BYTES {
+        if title.chars().count() > crate::publishing::MAX_TITLE_CHARS
+            || markdown.len() > crate::publishing::MAX_BODY_BYTES
+        {
             return Err(EditError::Invalid("The text is too large to keep.".into()));
         }
         let saved_at = OffsetDateTime::now_utc();
-        let autosave =
-            Autosave { post_id: id, user_id: user.id, title: title.to_string(), markdown: markdown.to_string(), saved_at };
+        let autosave = Autosave {
+            post_id: id,
+            user_id: user.id,
+            title: title.to_string(),
+            markdown: markdown.to_string(),
+            saved_at,
+        };
         self.store().put_autosave(&autosave).await?;
         Ok(saved_at)
     }

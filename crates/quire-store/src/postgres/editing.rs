@@ -261,7 +261,9 @@ impl PgStore {
 
     pub(crate) async fn next_scheduled_at(&self) -> Result<Option<OffsetDateTime>, StoreError> {
         let (at,): (Option<OffsetDateTime>,) =
-            sqlx::query_as("SELECT MIN(published_at) FROM posts WHERE status = 'scheduled'").fetch_one(&self.pool).await?;
+            sqlx::query_as("SELECT MIN(published_at) FROM posts WHERE status = 'scheduled'")
+                .fetch_one(&self.pool)
+                .await?;
         Ok(at)
     }
 }

@@ -153,7 +153,8 @@ impl SqliteStore {
 
     pub(crate) async fn staff_posts(&self, filter: &StaffPostFilter, page: Page) -> Result<Paged<Post>, StoreError> {
         let build = |select: &str| {
-            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(format!("SELECT {select} FROM posts p WHERE p.kind = "));
+            let mut q: QueryBuilder<Sqlite> =
+                QueryBuilder::new(format!("SELECT {select} FROM posts p WHERE p.kind = "));
             q.push_bind(filter.kind.as_str());
             match filter.status {
                 Some(status) => q.push(" AND p.status = ").push_bind(status.as_str()),
@@ -264,8 +265,9 @@ impl SqliteStore {
     }
 
     pub(crate) async fn next_scheduled_at(&self) -> Result<Option<OffsetDateTime>, StoreError> {
-        let (at,): (Option<String>,) =
-            sqlx::query_as("SELECT MIN(published_at) FROM posts WHERE status = 'scheduled'").fetch_one(&self.read).await?;
+        let (at,): (Option<String>,) = sqlx::query_as("SELECT MIN(published_at) FROM posts WHERE status = 'scheduled'")
+            .fetch_one(&self.read)
+            .await?;
         at.as_deref().map(from_db).transpose()
     }
 }

@@ -161,7 +161,8 @@ async fn staff_lists_filter_by_status_and_writer_and_count_each_status(f: &Fixtu
     page.kind = PostKind::Page;
     f.store.create_post(&page).await.unwrap();
     let list = |status, author| StaffPostFilter { kind: PostKind::Post, status, author };
-    let slugs = |paged: quire_core::Paged<quire_core::Post>| paged.items.into_iter().map(|p| p.slug).collect::<Vec<_>>();
+    let slugs =
+        |paged: quire_core::Paged<quire_core::Post>| paged.items.into_iter().map(|p| p.slug).collect::<Vec<_>>();
     let all = f.store.staff_posts(&list(None, None), Page::new(1, 10)).await.unwrap();
     assert_eq!(all.total, 3);
     assert_eq!(slugs(all), ["d2", "d1", "p1"], "all but trash, most recently changed first");

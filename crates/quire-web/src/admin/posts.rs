@@ -103,7 +103,9 @@ async fn list(
     let all: u64 = found.counts.iter().filter(|(s, _)| *s != PostStatus::Trash).map(|(_, n)| n).sum();
     let mut filters = vec![json!({ "status": "all", "label": "All", "count": all, "current": status.is_none() })];
     for s in PostStatus::ALL {
-        filters.push(json!({ "status": s.as_str(), "label": label(*s), "count": count(*s), "current": status == Some(*s) }));
+        filters.push(
+            json!({ "status": s.as_str(), "label": label(*s), "count": count(*s), "current": status == Some(*s) }),
+        );
     }
     let posts: Vec<Value> = found
         .posts

@@ -151,12 +151,18 @@ async fn pages_are_written_and_published_like_posts() {
 async fn the_live_preview_renders_exactly_as_the_published_post() {
     let app = TestApp::with_demo().await;
     let kathy = writer(&app, "kathy@hailsham.example", Role::Author).await;
-    let markdown = "A footnote[^1] and code:\n\n```rust\nfn main() {}\n```\n\n> Quoted.\n>\n> — Ch. 6\n\n[^1]: The note.\n";
-    let created = send_editor(&kathy, "/admin/posts/new", &[("title", "Rendering"), ("markdown", markdown)], "publish").await;
+    let markdown =
+        "A footnote[^1] and code:\n\n```rust\nfn main() {}\n```\n\n> Quoted.\n>\n> — Ch. 6\n\n[^1]: The note.\n";
+    let created =
+        send_editor(&kathy, "/admin/posts/new", &[("title", "Rendering"), ("markdown", markdown)], "publish").await;
     let id = saved_id(&created);
     let token = kathy.csrf_token().await;
     let preview = kathy
-        .post_with("/admin/preview", &[("markdown", markdown)], &[("x-csrf-token", &token), ("accept", "application/json")])
+        .post_with(
+            "/admin/preview",
+            &[("markdown", markdown)],
+            &[("x-csrf-token", &token), ("accept", "application/json")],
+        )
         .await;
     assert_eq!(preview.status, StatusCode::OK);
     let html = serde_json::from_str::<serde_json::Value>(&preview.body).unwrap()["html"].as_str().unwrap().to_string();
@@ -170,7 +176,8 @@ async fn unpublishing_takes_a_post_off_the_site_and_trash_and_restore_bring_it_b
     let app = TestApp::with_demo().await;
     let kathy = writer(&app, "kathy@hailsham.example", Role::Author).await;
     let id = saved_id(
-        &send_editor(&kathy, "/admin/posts/new", &[("title", "Gone soon"), ("markdown", "Here today.")], "publish").await,
+        &send_editor(&kathy, "/admin/posts/new", &[("title", "Gone soon"), ("markdown", "Here today.")], "publish")
+            .await,
     );
     let path = public_path(&app, id).await;
     assert_eq!(app.get(&path).await.status, StatusCode::OK);
@@ -184,7 +191,10 @@ async fn unpublishing_takes_a_post_off_the_site_and_trash_and_restore_bring_it_b
     assert_eq!(post_of(&app, id).await.status, PostStatus::Trash);
     let trash = kathy.get("/admin/posts?status=trash").await;
     assert_eq!(trash.texts(".post-title"), vec!["Gone soon"]);
-    assert!(!kathy.get("/admin/posts").await.texts(".post-title").contains(&"Gone soon".to_string()), "All hides trash");
+    assert!(
+        !kathy.get("/admin/posts").await.texts(".post-title").contains(&"Gone soon".to_string()),
+        "All hides trash"
+    );
     let restored = kathy.post(&format!("/admin/posts/{}/restore", id.0), &[("csrf_token", &token)]).await;
     assert_eq!(restored.status, StatusCode::SEE_OTHER);
     assert_eq!(post_of(&app, id).await.status, PostStatus::Draft);
@@ -394,7 +404,8 @@ async fn a_private_preview_link_shows_an_unpublished_post_without_sign_in_and_a_
     let app = TestApp::with_demo().await;
     let kathy = writer(&app, "kathy@hailsham.example", Role::Contributor).await;
     let id = saved_id(
-        &send_editor(&kathy, "/admin/posts/new", &[("title", "Secret draft"), ("markdown", "Not *yet*.")], "save").await,
+        &send_editor(&kathy, "/admin/posts/new", &[("title", "Secret draft"), ("markdown", "Not *yet*.")], "save")
+            .await,
     );
     let editor = kathy.get(&format!("/admin/posts/{}", id.0)).await;
     let link = editor.attrs("a.preview-link", "href").pop().expect("the editor shows the preview link");
@@ -405,7 +416,11 @@ async fn a_private_preview_link_shows_an_unpublished_post_without_sign_in_and_a_
     assert!(page.body.contains(r#"<meta name="robots" content="noindex">"#));
     assert_eq!(page.header("cache-control").as_deref(), Some("no-store"));
     assert!(page.attrs("#commentform", "id").is_empty(), "no comment form on a preview");
-    for wrong in [format!("/preview/{}?token=nope", id.0), format!("/preview/{}", id.0), format!("/preview/{}?token={}", id.0 + 1, link.split("token=").nth(1).unwrap())] {
+    for wrong in [
+        format!("/preview/{}?token=nope", id.0),
+        format!("/preview/{}", id.0),
+        format!("/preview/{}?token={}", id.0 + 1, link.split("token=").nth(1).unwrap()),
+    ] {
         assert_eq!(app.get(&wrong).await.status, StatusCode::NOT_FOUND, "{wrong}");
     }
 }
@@ -419,7 +434,8 @@ async fn a_contributor_submits_for_review_and_cannot_publish_even_by_forging_the
     let new = tommy.get("/admin/posts/new").await;
     assert!(new.attrs("button[value=publish]", "value").is_empty(), "no Publish button for contributors");
     let id = saved_id(
-        &send_editor(&tommy, "/admin/posts/new", &[("title", "My first piece"), ("markdown", "Please read.")], "save").await,
+        &send_editor(&tommy, "/admin/posts/new", &[("title", "My first piece"), ("markdown", "Please read.")], "save")
+            .await,
     );
     let path = format!("/admin/posts/{}", id.0);
     for forged in ["publish", "schedule"] {

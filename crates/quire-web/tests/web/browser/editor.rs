@@ -32,7 +32,10 @@ async fn a_writer_signs_in_writes_with_a_live_preview_publishes_and_sees_the_pos
     type_into(&browser, "#email", "kathy@hailsham.example").await;
     type_into(&browser, "#password", "correct horse battery").await;
     click(&browser, "form button[type=submit]").await;
-    assert!(browser.wait_until("document.getElementById('editor')", Duration::from_secs(10)).await, "the editor opened");
+    assert!(
+        browser.wait_until("document.getElementById('editor')", Duration::from_secs(10)).await,
+        "the editor opened"
+    );
 
     type_into(&browser, "#title", "Written in Chromium").await;
     type_into(&browser, "#markdown", "Hello from a *real* browser.\n\n| a | b |\n|---|---|\n| 1 | 2 |\n").await;
