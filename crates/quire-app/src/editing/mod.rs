@@ -274,11 +274,12 @@ impl App {
         Ok(())
     }
 
-    /// Takes a post out of the trash as a draft.
+    /// Takes a post out of the trash as a draft (a post not in the trash is left as it is).
     pub async fn restore_post(&self, user: &User, kind: PostKind, id: PostId) -> Result<(), EditError> {
         let post = self.post_for_editor(user, kind, id).await?;
         if post.status != PostStatus::Trash {
-            return Err(EditError::Invalid("This post is not in the trash.".into()));
+            // Restored already (a second click, another tab): nothing to do.
+            return Ok(());
         }
         self.store().set_post_status(id, PostStatus::Draft, None).await?;
         self.refresh().await?;

@@ -333,10 +333,7 @@ async fn restore(
     Path(id): Path<String>,
 ) -> Result<Response, AdminError> {
     let id = post_id(&id)?;
-    state.app.restore_post(&staff.0.user, kind.0, id).await.map_err(|e| match e {
-        EditError::Invalid(m) => AdminError::Internal(m),
-        other => admin_error(other),
-    })?;
+    state.app.restore_post(&staff.0.user, kind.0, id).await.map_err(admin_error)?;
     Ok(Redirect::to(&format!("{}/{id}?saved=restored", kind.base())).into_response())
 }
 
