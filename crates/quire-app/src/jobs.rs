@@ -1,5 +1,6 @@
-//! Background jobs: a worker that claims due `mail.` jobs with a lease, sends them and marks them
-//! done; a failure is retried with exponential back-off and given up after `smtp.max_attempts`.
+//! Background jobs: the scheduled-publishing task (`editing::schedule`), and a worker that claims
+//! due `mail.` jobs with a lease, sends them and marks them done; a failure is retried with
+//! exponential back-off and given up after `smtp.max_attempts`.
 //! Requests only queue jobs (and wake the worker), so a slow or absent SMTP server never slows a
 //! reader down. Each mail records its Message-ID once accepted, so a job run again after a crash
 //! between sending and finishing does not send twice (and the Message-ID is the same per job, so
@@ -28,11 +29,16 @@ const BATCH: i64 = 10;
 pub struct Workers {
     stop: Option<watch::Sender<bool>>,
     task: Option<JoinHandle<()>>,
+    /// Scheduled publishing (`editing::schedule`); each sweep is one transaction, so it just stops.
+    scheduler: Option<JoinHandle<()>>,
 }
 
 impl Workers {
     /// Asks the workers to finish the job in hand and waits up to `grace` for them.
     pub async fn stop(mut self, grace: Duration) {
+        if let Some(scheduler) = self.scheduler.take() {
+            scheduler.abort();
+        }
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(true);
         }
@@ -52,6 +58,9 @@ impl Workers {
 
 impl Drop for Workers {
     fn drop(&mut self) {
+        if let Some(scheduler) = self.scheduler.take() {
+            scheduler.abort();
+        }
         if let Some(task) = self.task.take() {
             task.abort();
         }
@@ -61,15 +70,16 @@ impl Drop for Workers {
 impl App {
     /// Starts the background workers. Without `[smtp]` there is nothing to run: it says so once.
     pub fn spawn_workers(&self) -> Workers {
+        let scheduler = Some(self.spawn_scheduler());
         let Some(mailer) = self.mailer() else {
             tracing::info!("mail is off (no [smtp] in the configuration): no notifications will be sent");
-            return Workers { stop: None, task: None };
+            return Workers { stop: None, task: None, scheduler };
         };
         let (stop, stopped) = watch::channel(false);
         let app = self.clone();
         let task = tokio::spawn(async move { app.mail_loop(mailer, stopped).await });
         tracing::info!(host = %self.config().smtp.as_ref().map(|s| s.host.as_str()).unwrap_or_default(), "mail worker started");
-        Workers { stop: Some(stop), task: Some(task) }
+        Workers { stop: Some(stop), task: Some(task), scheduler }
     }
 
     async fn mail_loop(&self, mailer: Arc<Mailer>, mut stopped: watch::Receiver<bool>) {

@@ -7,6 +7,7 @@ pub mod avatars;
 pub mod comments;
 pub mod config;
 pub mod demo;
+pub mod editing;
 mod error;
 mod export_wxr;
 mod freshness;

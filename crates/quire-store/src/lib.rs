@@ -48,6 +48,10 @@ mod staff;
 pub use moderation::*;
 pub use staff::*;
 
+// After the macro, so that the module's `impl Store` can use it.
+mod editing;
+pub use editing::*;
+
 impl Store {
     /// Opens the database named by `url`: `postgres://…` (or `postgresql://…`), else `sqlite://path`
     /// or a bare path, creating a SQLite file when missing. Does not migrate.
@@ -497,6 +501,8 @@ pub const ARCHIVE_TABLES: &[&str] = &[
     "media",
     "terms",
     "posts",
+    "revisions",
+    "autosaves",
     "post_terms",
     "comments",
     "comment_subscriptions",

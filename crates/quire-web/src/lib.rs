@@ -11,6 +11,7 @@ mod headers;
 mod mail;
 mod own_comments;
 mod pages;
+mod preview;
 pub mod request;
 mod seo;
 pub mod theme;
@@ -62,6 +63,7 @@ pub fn router(state: WebState) -> Router {
         .route("/static/{*name}", get(pages::static_file))
         .route("/media/{*key}", get(pages::media))
         .route("/avatars/{file}", get(pages::avatar))
+        .route("/preview/{id}", get(preview::show))
         .route("/comments", axum::routing::post(comments::create))
         .route("/wp-comments-post.php", axum::routing::post(comments::create))
         .route("/comments/forget", axum::routing::post(comments::forget))

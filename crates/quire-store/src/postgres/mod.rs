@@ -5,6 +5,7 @@
 
 mod archive;
 mod comments;
+mod editing;
 mod import;
 mod keys;
 mod mail;

@@ -6,6 +6,8 @@
 
 mod auth;
 mod comments;
+mod posts;
+mod revisions;
 pub mod session;
 mod settings;
 mod users;
@@ -145,6 +147,7 @@ pub fn routes(state: WebState) -> Router<WebState> {
         .route("/admin/invitation", get(users::invitation_page).post(users::accept_invitation))
         .route("/admin/reset-password", get(users::reset_page).post(users::reset_password))
         .route("/admin/forgot-password", get(users::forgot_page).post(users::forgot))
+        .merge(posts::routes())
         .route("/admin/{*rest}", any(not_found))
         .layer(middleware::from_fn_with_state(state, guard))
 }

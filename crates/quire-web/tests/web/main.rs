@@ -7,6 +7,7 @@ mod browser;
 mod comment_pages;
 mod comments;
 mod comments_js;
+mod editor;
 mod feeds;
 mod http;
 mod mail;

@@ -356,6 +356,39 @@ impl TestApp {
         self.server.take().expect("server already shut down")
     }
 
+    /// Stops the server and its workers as a shutdown would, waits `down` (the site is off), and
+    /// starts the same site again on the same address, as `quire serve` would after a restart.
+    pub async fn restart_after(&mut self, down: Duration) {
+        let server = self.begin_shutdown();
+        let _ = server.await;
+        if let Some(workers) = self.workers.take() {
+            workers.stop(Duration::from_secs(5)).await;
+        }
+        let config = self.app.config().clone();
+        self.app.store().close().await;
+        tokio::time::sleep(down).await;
+        let listener = tokio::net::TcpListener::bind(config.bind).await.unwrap_or_else(|e| panic!("rebind: {e}"));
+        let app = App::open(config).await.unwrap_or_else(|e| panic!("reopen: {e}"));
+        self.workers = Some(app.spawn_workers());
+        let state = WebState::new(app.clone()).unwrap_or_else(|e| panic!("theme: {e}"));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        self.server = Some(tokio::spawn(quire_web::serve(
+            state,
+            listener,
+            async move {
+                let _ = stopped.await;
+            },
+            Duration::from_secs(5),
+        )));
+        self.stop = Some(stop);
+        self.app = app;
+        // Connections to the old server are gone; start with a fresh pool.
+        self.client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap_or_else(|e| panic!("client: {e}"));
+    }
+
     /// Publishes a post (or page) as the demo writer, bypassing the admin.
     pub async fn publish(&self, draft: quire_app::publishing::Draft) {
         let author = self.app.store().user_by_slug("demo-writer").await.unwrap().unwrap();

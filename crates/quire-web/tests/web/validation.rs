@@ -90,6 +90,9 @@ const ADMIN_PAGES: &[(&str, &str, StatusCode)] = &[
     ("dashboard", "/admin/", StatusCode::OK),
     ("account", "/admin/account", StatusCode::OK),
     ("settings", "/admin/settings", StatusCode::OK),
+    ("posts", "/admin/posts", StatusCode::OK),
+    ("pages", "/admin/pages?status=published", StatusCode::OK),
+    ("new-post", "/admin/posts/new", StatusCode::OK),
     ("admin-not-found", "/admin/no-such-page", StatusCode::NOT_FOUND),
 ];
 
@@ -103,7 +106,7 @@ async fn every_admin_page_is_valid_html5() {
     for (name, path) in [("setup", format!("/admin/setup?token={token}")), ("setup-refused", "/admin/setup".into())] {
         std::fs::write(dir.path().join(format!("{name}.html")), anonymous.get(&path).await.body).unwrap();
     }
-    app.add_staff("emily@hailsham.example", quire_core::Role::Admin, "correct horse battery").await;
+    let emily = app.add_staff("emily@hailsham.example", quire_core::Role::Admin, "correct horse battery").await;
     let login = anonymous.get("/admin/login").await;
     assert_eq!(login.status, StatusCode::OK);
     std::fs::write(dir.path().join("login.html"), &login.body).unwrap();
@@ -115,6 +118,22 @@ async fn every_admin_page_is_valid_html5() {
         let page = admin.get(path).await;
         assert_eq!(page.status, *status, "{path}");
         std::fs::write(dir.path().join(format!("{name}.html")), &page.body).unwrap();
+    }
+    // The editor on a stored post and page, and a post's revisions.
+    let post = app.app.create_post(emily.id, crate::support::draft("A post", "Some *text*.")).await.unwrap();
+    let page = quire_app::publishing::Draft {
+        kind: quire_core::PostKind::Page,
+        ..crate::support::draft("A page", "More text.")
+    };
+    let page = app.app.create_post(emily.id, page).await.unwrap();
+    for (name, path) in [
+        ("edit-post", format!("/admin/posts/{post}")),
+        ("edit-page", format!("/admin/pages/{page}")),
+        ("revisions", format!("/admin/posts/{post}/revisions")),
+    ] {
+        let shown = admin.get(&path).await;
+        assert_eq!(shown.status, StatusCode::OK, "{path}");
+        std::fs::write(dir.path().join(format!("{name}.html")), &shown.body).unwrap();
     }
     check(&checker, dir.path());
 }
