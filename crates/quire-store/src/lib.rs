@@ -41,6 +41,10 @@ macro_rules! dispatch {
     };
 }
 
+// After the macro, which it uses.
+mod identities;
+pub use identities::*;
+
 impl Store {
     /// Opens the database named by `url`: `postgres://…` (or `postgresql://…`), else `sqlite://path`
     /// or a bare path, creating a SQLite file when missing. Does not migrate.
@@ -462,6 +466,8 @@ impl Store {
 pub const ARCHIVE_TABLES: &[&str] = &[
     "site_keys",
     "users",
+    "identities",
+    "auth_providers",
     "media",
     "terms",
     "posts",

@@ -5,6 +5,7 @@
 
 mod archive;
 mod comments;
+mod identities;
 mod import;
 mod keys;
 mod mail;

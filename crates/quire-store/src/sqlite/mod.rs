@@ -5,6 +5,7 @@
 mod archive;
 mod batch;
 mod comments;
+mod identities;
 mod import;
 mod keys;
 mod mail;

@@ -35,6 +35,7 @@ macro_rules! on_both_backends {
 mod accounts;
 mod comments;
 mod content;
+mod identities;
 mod import;
 mod jobs;
 mod mail;
