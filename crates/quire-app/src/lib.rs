@@ -9,6 +9,7 @@ pub mod config;
 pub mod demo;
 mod error;
 mod export_wxr;
+pub mod identity;
 pub mod import;
 pub mod jobs;
 pub mod mail;
@@ -54,6 +55,8 @@ struct Inner {
     mailer: Option<Arc<mail::Mailer>>,
     /// Wakes the mail worker when a request queues mail.
     wake: tokio::sync::Notify,
+    /// Sign-in with outside accounts.
+    auth: identity::Auth,
 }
 
 impl App {
@@ -88,6 +91,7 @@ impl App {
         let version = store.content_version().await?;
         let keys = comments::Keys::load(&store).await?;
         let mailer = config.smtp.as_ref().map(mail::Mailer::new).transpose()?.map(Arc::new);
+        let auth = identity::Auth::load(&store, &config.auth).await?;
         Ok(App {
             inner: Arc::new(Inner {
                 config,
@@ -100,6 +104,7 @@ impl App {
                 setup_token: accounts::setup::new_setup_token(),
                 mailer,
                 wake: tokio::sync::Notify::new(),
+                auth,
             }),
         })
     }
@@ -131,6 +136,11 @@ impl App {
 
     fn inner_setup_token(&self) -> &str {
         &self.inner.setup_token
+    }
+
+    /// The sign-in machinery (see [`identity`]).
+    fn auth_state(&self) -> &identity::Auth {
+        &self.inner.auth
     }
 
     /// The SMTP server, when mail is configured.

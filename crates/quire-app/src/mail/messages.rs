@@ -58,6 +58,7 @@ impl App {
             kind::NOTIFY => self.compose_notify(payload(job)?).await,
             kind::AUTHOR => self.compose_author(payload(job)?).await,
             kind::MY_DATA => self.compose_my_data(payload(job)?).await,
+            crate::identity::email_link::JOB_KIND => self.compose_sign_in(&job.payload).await,
             other => Err(Error::Invalid(format!("unknown mail job kind {other:?}"))),
         }
     }

@@ -131,7 +131,7 @@ impl PgStore {
         payload: &serde_json::Value,
         expires_at: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.pool.begin().await?;
         sqlx::query("DELETE FROM auth_states WHERE expires_at <= $1")
             .bind(micros(OffsetDateTime::now_utc()))
             .execute(&mut *tx)
