@@ -203,6 +203,18 @@ impl App {
         self.auth_state()
     }
 
+    /// The path of a public post by id (where a sign-in from its comment form comes back to).
+    pub async fn post_url_of(&self, post_id: i64) -> Option<String> {
+        if post_id <= 0 {
+            return None;
+        }
+        let post = self.store().post(quire_core::PostId(post_id)).await.ok()??;
+        if !post.is_public_at(OffsetDateTime::now_utc()) {
+            return None;
+        }
+        Some(self.post_path(&post, &*self.settings().await))
+    }
+
     /// Every provider in effect: quire.toml's first, then those added in settings (an id of the
     /// file wins over the same id in settings).
     pub async fn providers(&self) -> Result<Vec<ProviderConfig>, Error> {

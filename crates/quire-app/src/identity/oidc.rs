@@ -42,6 +42,19 @@ pub(crate) struct Profile {
     pub profile_url: Option<String>,
 }
 
+/// Our client as a closure whose futures own what they use (so they are `Send` for any lifetime).
+fn http_client(
+    http: &reqwest::Client,
+) -> impl Fn(openidconnect::HttpRequest) -> std::pin::Pin<Box<dyn Future<Output = Result<openidconnect::HttpResponse, HttpError>> + Send>>
++ Send
++ Sync {
+    let http = http.clone();
+    move |request| {
+        let http = http.clone();
+        Box::pin(async move { send(&http, request).await })
+    }
+}
+
 fn unreachable(provider: &ProviderConfig) -> AuthError {
     AuthError::Unreachable(provider.label())
 }
@@ -60,8 +73,7 @@ impl App {
             return Ok(metadata.clone());
         }
         let issuer_url = IssuerUrl::new(issuer.clone()).map_err(|_| AuthError::UnknownProvider)?;
-        let http = &self.auth().http;
-        let client = |request| send(http, request);
+        let client = http_client(&self.auth().http);
         let metadata = CoreProviderMetadata::discover_async(issuer_url, &client).await.map_err(|e| {
             tracing::warn!(provider = %provider.id, error = %e, "OpenID Connect discovery failed");
             unreachable(provider)
@@ -127,8 +139,7 @@ impl App {
     ) -> Result<Profile, AuthError> {
         let metadata = self.metadata(provider).await?;
         let client = self.oidc_client(provider, metadata, redirect)?;
-        let http = &self.auth().http;
-        let http_client = |request| send(http, request);
+        let http_client = http_client(&self.auth().http);
         let request = client
             .exchange_code(AuthorizationCode::new(code.to_string()))
             .map_err(|_| rejected(provider, "the provider has no token endpoint"))?
