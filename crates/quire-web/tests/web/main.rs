@@ -16,6 +16,8 @@ mod own_comments;
 mod proof_of_work;
 mod reading;
 mod seo;
+mod sign_in;
+mod sign_in_refusals;
 mod spam_checker;
 mod support;
 mod theme;
