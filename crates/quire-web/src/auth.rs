@@ -80,7 +80,7 @@ pub struct StartQuery {
 }
 
 /// Keeps what the form held and works out where to come back to.
-async fn keep_draft(state: &WebState, headers: &HeaderMap, fields: &StartFields) -> (String, Option<HeaderValue>) {
+async fn keep_draft(state: &WebState, headers: &HeaderMap, fields: &StartFields) -> (String, Option<String>) {
     let post_id: i64 = fields.comment_post_id.trim().parse().unwrap_or(0);
     let back = match state.app.post_url_of(post_id).await {
         Some(path) => format!("{path}#respond"),
@@ -98,16 +98,17 @@ async fn keep_draft(state: &WebState, headers: &HeaderMap, fields: &StartFields)
         notice: None,
     };
     match state.app.stash_draft(cookie(headers, DRAFT_COOKIE), &draft).await {
-        Ok(secret) => (back, set_cookie(state, DRAFT_COOKIE, &secret, "/", DRAFT_MINUTES * 60)),
+        Ok(secret) => (back, Some(secret)),
         Err(e) => {
             tracing::error!(error = %e, "could not keep a comment draft");
-            (back, None)
+            (back, cookie(headers, DRAFT_COOKIE).map(str::to_string))
         }
     }
 }
 
-/// Back to `to` with `error` shown above the comment form (admin paths get a page instead).
-async fn back_with(state: &WebState, headers: &HeaderMap, to: &str, error: AuthError) -> Response {
+/// Back to `to` with `error` shown above the comment form (admin paths get a page instead);
+/// `draft` is the draft cookie's value (just made, or the browser's).
+async fn back_with(state: &WebState, draft: Option<&str>, to: &str, error: AuthError) -> Response {
     if let AuthError::Internal(e) = &error {
         tracing::error!(error = %e, "sign-in failed");
     }
@@ -123,7 +124,7 @@ async fn back_with(state: &WebState, headers: &HeaderMap, to: &str, error: AuthE
         };
         return notice_page(state, status, "Sign-in did not work", &message, Some(("Back", to))).await;
     }
-    let draft_cookie = match state.app.note_on_draft(cookie(headers, DRAFT_COOKIE), &message).await {
+    let draft_cookie = match state.app.note_on_draft(draft, &message).await {
         Ok(secret) => set_cookie(state, DRAFT_COOKIE, &secret, "/", DRAFT_MINUTES * 60),
         Err(e) => {
             tracing::error!(error = %e, "could not keep the sign-in notice");
@@ -164,20 +165,15 @@ async fn notice_page(
     }
 }
 
-async fn start(state: &WebState, headers: &HeaderMap, start: Start, mut cookies: Vec<Option<HeaderValue>>) -> Response {
+async fn start(state: &WebState, start: Start, draft: Option<String>) -> Response {
     let back = start.return_to.clone();
     match state.app.start_sign_in(start).await {
         Ok(started) => {
-            cookies.push(set_cookie(state, BINDING_COOKIE, &started.binding, "/auth", 600));
-            see_other(&started.redirect, cookies)
+            let draft_cookie = draft.and_then(|d| set_cookie(state, DRAFT_COOKIE, &d, "/", DRAFT_MINUTES * 60));
+            let binding = set_cookie(state, BINDING_COOKIE, &started.binding, "/auth", 600);
+            see_other(&started.redirect, [draft_cookie, binding])
         }
-        Err(error) => {
-            let mut response = back_with(state, headers, &back, error).await;
-            for value in cookies.into_iter().flatten() {
-                response.headers_mut().append(header::SET_COOKIE, value);
-            }
-            response
-        }
+        Err(error) => back_with(state, draft.as_deref(), &back, error).await,
     }
 }
 
@@ -192,7 +188,7 @@ pub async fn start_post(
     if cross_site(&state, &headers) {
         return plain(StatusCode::FORBIDDEN, "This form was sent from another site and was refused.");
     }
-    let (back, draft_cookie) = keep_draft(&state, &headers, &fields).await;
+    let (back, draft) = keep_draft(&state, &headers, &fields).await;
     let request = Start {
         provider,
         return_to: back,
@@ -200,7 +196,7 @@ pub async fn start_post(
         instance: Some(fields.instance.clone()).filter(|i| !i.trim().is_empty()),
         ip: Some(peer.ip()),
     };
-    start(&state, &headers, request, vec![draft_cookie]).await
+    start(&state, request, draft).await
 }
 
 /// `GET /auth/<id>/start[?for=admin]`: a sign-in link (the admin's sign-in page, or no form).
@@ -223,7 +219,7 @@ pub async fn start_get(
         instance: Some(query.instance).filter(|i| !i.trim().is_empty()),
         ip: Some(peer.ip()),
     };
-    start(&state, &headers, request, Vec::new()).await
+    start(&state, request, cookie(&headers, DRAFT_COOKIE).map(str::to_string)).await
 }
 
 /// What a provider sends back.
@@ -242,7 +238,19 @@ pub async fn callback(
     headers: HeaderMap,
     Query(query): Query<CallbackQuery>,
 ) -> Response {
-    let back = state.app.sign_in_return_path(&query.state).await.unwrap_or_else(|| "/".into());
+    let draft = cookie(&headers, DRAFT_COOKIE).map(str::to_string);
+    let back = match state.app.sign_in_return_path(&query.state).await {
+        Some(path) => path,
+        // A used or unknown state: back to the post whose text is kept, if any.
+        None => match draft.as_deref() {
+            Some(d) => match state.app.draft(d).await.ok().flatten() {
+                Some(kept) => state.app.post_url_of(kept.post_id).await.map(|p| format!("{p}#respond")),
+                None => None,
+            },
+            None => None,
+        }
+        .unwrap_or_else(|| "/".into()),
+    };
     let callback = Callback {
         provider,
         state: query.state,
@@ -254,7 +262,7 @@ pub async fn callback(
     match state.app.finish_sign_in(callback).await {
         Ok(finished) => signed_in(&state, finished, clear_binding),
         Err(error) => {
-            let mut response = back_with(&state, &headers, &back, error).await;
+            let mut response = back_with(&state, draft.as_deref(), &back, error).await;
             if let Some(value) = clear_binding {
                 response.headers_mut().append(header::SET_COOKIE, value);
             }
@@ -288,28 +296,16 @@ pub async fn email_start(
     if cross_site(&state, &headers) {
         return plain(StatusCode::FORBIDDEN, "This form was sent from another site and was refused.");
     }
-    let (back, draft_cookie) = keep_draft(&state, &headers, &fields).await;
+    let (back, draft) = keep_draft(&state, &headers, &fields).await;
     let address = if fields.signin_email.trim().is_empty() { &fields.email } else { &fields.signin_email };
-    match state.app.request_email_link(address, &back, Some(peer.ip())).await {
-        Ok(()) => {
-            let message = format!(
-                "We sent a sign-in link to {}. It works once, for 15 minutes; your comment is kept here meanwhile.",
-                address.trim()
-            );
-            let mut response = back_with(&state, &headers, &back, AuthError::Invalid(message)).await;
-            if let Some(value) = draft_cookie {
-                response.headers_mut().append(header::SET_COOKIE, value);
-            }
-            response
-        }
-        Err(error) => {
-            let mut response = back_with(&state, &headers, &back, error).await;
-            if let Some(value) = draft_cookie {
-                response.headers_mut().append(header::SET_COOKIE, value);
-            }
-            response
-        }
-    }
+    let outcome = match state.app.request_email_link(address, &back, Some(peer.ip())).await {
+        Ok(()) => AuthError::Invalid(format!(
+            "We sent a sign-in link to {}. It works once, for 15 minutes; your comment is kept here meanwhile.",
+            address.trim()
+        )),
+        Err(error) => error,
+    };
+    back_with(&state, draft.as_deref(), &back, outcome).await
 }
 
 /// `?token=…` or the confirmation form's field.

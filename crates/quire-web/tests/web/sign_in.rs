@@ -58,6 +58,8 @@ impl OidcProvider {
         })
         .await;
         let issuer = ready.ok().flatten().expect("oidc-provider did not start");
+        // Keep reading: a closed pipe would kill the provider at its next line of output.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
         Some(OidcProvider { issuer, _child: child })
     }
 }
