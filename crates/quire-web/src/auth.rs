@@ -113,7 +113,9 @@ async fn back_with(state: &WebState, draft: Option<&str>, to: &str, error: AuthE
         tracing::error!(error = %e, "sign-in failed");
     }
     let message = match &error {
-        AuthError::Internal(_) => "Signing in failed because of an error on our side. You can still comment as a guest.".to_string(),
+        AuthError::Internal(_) => {
+            "Signing in failed because of an error on our side. You can still comment as a guest.".to_string()
+        }
         other => other.to_string(),
     };
     if to.starts_with("/admin") {
@@ -323,14 +325,16 @@ pub async fn email_confirm_page(State(state): State<WebState>, Query(query): Que
             let rendered = match state.app.site_view().await {
                 Ok(site) => {
                     let meta = seo::for_error(&site, "Sign in", CONFIRM_PATH);
-                    let context = json!({ "site": site, "meta": meta, "confirm": context_form, "request_path": CONFIRM_PATH });
+                    let context =
+                        json!({ "site": site, "meta": meta, "confirm": context_form, "request_path": CONFIRM_PATH });
                     state.theme.render("auth-confirm.html", context).map_err(AppError::from)
                 }
                 Err(e) => Err(e.into()),
             };
             match rendered {
                 Ok(html) => {
-                    let mut response = (StatusCode::OK, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response();
+                    let mut response =
+                        (StatusCode::OK, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response();
                     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
                     response.headers_mut().insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
                     response
@@ -339,7 +343,8 @@ pub async fn email_confirm_page(State(state): State<WebState>, Query(query): Que
             }
         }
         Ok(None) => {
-            let message = "This sign-in link was already used or has expired; ask for a new one under the comment form.";
+            let message =
+                "This sign-in link was already used or has expired; ask for a new one under the comment form.";
             notice_page(&state, StatusCode::NOT_FOUND, "This link does not work", message, Some(("Home", "/"))).await
         }
         Err(e) => error_page(&state, e.into(), CONFIRM_PATH).await,
@@ -347,14 +352,27 @@ pub async fn email_confirm_page(State(state): State<WebState>, Query(query): Que
 }
 
 /// `POST /auth/email/confirm`: uses the token up and signs the reader in.
-pub async fn email_confirm(State(state): State<WebState>, headers: HeaderMap, Form(form): Form<TokenField>) -> Response {
+pub async fn email_confirm(
+    State(state): State<WebState>,
+    headers: HeaderMap,
+    Form(form): Form<TokenField>,
+) -> Response {
     if cross_site(&state, &headers) {
         return plain(StatusCode::FORBIDDEN, "This form was sent from another site and was refused.");
     }
     match state.app.confirm_email_link(form.token.trim()).await {
         Ok(finished) => signed_in(&state, finished, None),
         Err(AuthError::Internal(e)) => error_page(&state, e.into(), CONFIRM_PATH).await,
-        Err(error) => notice_page(&state, StatusCode::NOT_FOUND, "This link does not work", &error.to_string(), Some(("Home", "/"))).await,
+        Err(error) => {
+            notice_page(
+                &state,
+                StatusCode::NOT_FOUND,
+                "This link does not work",
+                &error.to_string(),
+                Some(("Home", "/")),
+            )
+            .await
+        }
     }
 }
 

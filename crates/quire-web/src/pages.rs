@@ -22,16 +22,12 @@ const FEED_CACHE: &str = "public, max-age=300";
 
 /// Whether the reader carries a session or guest cookie (and so must get a fresh render).
 fn is_personal(headers: &HeaderMap) -> bool {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .any(|c| {
-            c.contains("quire_session=")
-                || c.contains("quire_guest=")
-                || c.contains("quire_reader=")
-                || c.contains("quire_draft=")
-        })
+    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).any(|c| {
+        c.contains("quire_session=")
+            || c.contains("quire_guest=")
+            || c.contains("quire_reader=")
+            || c.contains("quire_draft=")
+    })
 }
 
 fn accepts_gzip(headers: &HeaderMap) -> bool {

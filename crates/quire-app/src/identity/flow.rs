@@ -182,7 +182,8 @@ impl App {
         if pending.provider != callback.provider {
             return Err(AuthError::StateUnknown);
         }
-        let same_browser = callback.binding.as_deref().is_some_and(|b| crate::accounts::same_secret(&hashed(b), &pending.binding));
+        let same_browser =
+            callback.binding.as_deref().is_some_and(|b| crate::accounts::same_secret(&hashed(b), &pending.binding));
         if !same_browser {
             tracing::info!(provider = %pending.provider, "sign-in callback from another browser");
             return Err(AuthError::OtherBrowser);
@@ -252,9 +253,10 @@ impl App {
                 if !credentials.is_some_and(|c| c.active) {
                     return Err(AuthError::Deactivated);
                 }
-                let secret = self.start_session(user, ip, None, OffsetDateTime::now_utc()).await.map_err(|e| {
-                    AuthError::Internal(crate::Error::Invalid(e.to_string()))
-                })?;
+                let secret = self
+                    .start_session(user, ip, None, OffsetDateTime::now_utc())
+                    .await
+                    .map_err(|e| AuthError::Internal(crate::Error::Invalid(e.to_string())))?;
                 tracing::info!(user_id = %user, identity_id = identity.id, "staff signed in with an outside account");
                 staff_session = Some(secret);
             }

@@ -30,7 +30,8 @@ pub(crate) async fn send(client: &reqwest::Client, request: HttpRequest) -> Resu
     let status = response.status();
     let headers = response.headers().clone();
     let body = response.bytes().await?;
-    let mut answer = http::Response::builder().status(status).body(body.to_vec()).map_err(|e| HttpError::Other(e.to_string()))?;
+    let mut answer =
+        http::Response::builder().status(status).body(body.to_vec()).map_err(|e| HttpError::Other(e.to_string()))?;
     *answer.headers_mut() = headers;
     Ok(answer)
 }

@@ -30,7 +30,8 @@ impl Instance {
 
 /// Reads "mastodon.social", "@me@mastodon.social" or "https://mastodon.social/" as an instance.
 pub fn parse_instance(typed: &str, allow_private: bool) -> Result<Instance, AuthError> {
-    let bad = || AuthError::BadInstance(format!("{:?} is not a Mastodon instance name, like mastodon.social.", typed.trim()));
+    let bad =
+        || AuthError::BadInstance(format!("{:?} is not a Mastodon instance name, like mastodon.social.", typed.trim()));
     let mut text = typed.trim().to_lowercase();
     if let Some((_, host)) = text.rsplit_once('@') {
         text = host.to_string();
@@ -109,24 +110,23 @@ impl App {
             ("scopes", SCOPE),
             ("website", &self.config().site_url()),
         ];
-        let response = self
-            .auth()
-            .http
-            .post(format!("{}/api/v1/apps", instance.base()))
-            .form(&form)
-            .send()
-            .await
-            .map_err(|e| {
-                tracing::warn!(instance = %label, error = %e.without_url(), "Mastodon app registration failed");
-                AuthError::Unreachable(label.clone())
-            })?;
+        let response =
+            self.auth().http.post(format!("{}/api/v1/apps", instance.base())).form(&form).send().await.map_err(
+                |e| {
+                    tracing::warn!(instance = %label, error = %e.without_url(), "Mastodon app registration failed");
+                    AuthError::Unreachable(label.clone())
+                },
+            )?;
         if !response.status().is_success() {
             tracing::warn!(instance = %label, status = %response.status(), "Mastodon app registration refused");
-            return Err(AuthError::BadInstance(format!("{label} did not let this site register; is it a Mastodon instance?")));
+            return Err(AuthError::BadInstance(format!(
+                "{label} did not let this site register; is it a Mastodon instance?"
+            )));
         }
-        let registered: Registered = response.json().await.map_err(|_| {
-            AuthError::BadInstance(format!("{label} did not answer like a Mastodon instance."))
-        })?;
+        let registered: Registered = response
+            .json()
+            .await
+            .map_err(|_| AuthError::BadInstance(format!("{label} did not answer like a Mastodon instance.")))?;
         tracing::info!(instance = %label, "registered with a Mastodon instance");
         let app = MastodonApp {
             instance: instance.host.clone(),
@@ -150,6 +150,9 @@ mod tests {
         for bad in ["", "http://mastodon.social", "127.0.0.1", "localhost", "10.0.0.8", "x.org/path", "nodots"] {
             assert!(parse_instance(bad, false).is_err(), "{bad}");
         }
-        assert_eq!(parse_instance("127.0.0.1:9000", true).map(|i| i.base()).ok().as_deref(), Some("http://127.0.0.1:9000"));
+        assert_eq!(
+            parse_instance("127.0.0.1:9000", true).map(|i| i.base()).ok().as_deref(),
+            Some("http://127.0.0.1:9000")
+        );
     }
 }

@@ -77,7 +77,9 @@ pub enum AuthError {
     #[error("{0}")]
     BadInstance(String),
     /// Staff sign-in with an identity no account has linked.
-    #[error("This {0} account is not linked to a staff account. Sign in with your password and link it on your account page.")]
+    #[error(
+        "This {0} account is not linked to a staff account. Sign in with your password and link it on your account page."
+    )]
     NotLinked(String),
     /// The account behind the identity is switched off.
     #[error("This account has been deactivated; ask an administrator to restore it.")]

@@ -104,7 +104,10 @@ impl App {
             .map_err(|e| unreachable_or(label, e.into(), "it did not accept the sign-in code"))?;
         if !response.status().is_success() {
             tracing::warn!(provider = label, status = %response.status(), "code exchange refused");
-            return Err(AuthError::Rejected { provider: label.into(), reason: "it did not accept the sign-in code".into() });
+            return Err(AuthError::Rejected {
+                provider: label.into(),
+                reason: "it did not accept the sign-in code".into(),
+            });
         }
         let token: TokenAnswer = response.json().await.map_err(|_| AuthError::Rejected {
             provider: label.into(),
@@ -125,8 +128,10 @@ impl App {
             provider: label.into(),
             reason: "its profile could not be read".into(),
         })?;
-        profile_of(client.shape, &body, instance)
-            .ok_or_else(|| AuthError::Rejected { provider: label.into(), reason: "its profile has no account id".into() })
+        profile_of(client.shape, &body, instance).ok_or_else(|| AuthError::Rejected {
+            provider: label.into(),
+            reason: "its profile has no account id".into(),
+        })
     }
 }
 
@@ -173,7 +178,11 @@ mod tests {
     fn profiles_are_read_from_each_shape() {
         let gh = profile_of(Shape::Github, &json!({"id": 42, "login": "ruth", "name": null}), None);
         assert_eq!(gh.map(|p| (p.subject, p.name)), Some(("42".into(), Some("ruth".into()))));
-        let m = profile_of(Shape::Mastodon, &json!({"id": "7", "username": "tommy", "display_name": ""}), Some("x.example"));
+        let m = profile_of(
+            Shape::Mastodon,
+            &json!({"id": "7", "username": "tommy", "display_name": ""}),
+            Some("x.example"),
+        );
         assert_eq!(m.map(|p| (p.subject, p.name)), Some(("7@x.example".into(), Some("@tommy@x.example".into()))));
         assert!(profile_of(Shape::Facebook, &json!({"name": "No Id"}), None).is_none());
     }

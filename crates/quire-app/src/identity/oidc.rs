@@ -14,7 +14,8 @@ use super::http::{HttpError, send};
 use super::{AuthError, ProviderConfig};
 use crate::App;
 
-type CoreUserInfo = openidconnect::UserInfoClaims<openidconnect::EmptyAdditionalClaims, openidconnect::core::CoreGenderClaim>;
+type CoreUserInfo =
+    openidconnect::UserInfoClaims<openidconnect::EmptyAdditionalClaims, openidconnect::core::CoreGenderClaim>;
 
 /// What discovery tells about a provider.
 pub(crate) type Metadata = CoreProviderMetadata;
@@ -45,7 +46,9 @@ pub(crate) struct Profile {
 /// Our client as a closure whose futures own what they use (so they are `Send` for any lifetime).
 fn http_client(
     http: &reqwest::Client,
-) -> impl Fn(openidconnect::HttpRequest) -> std::pin::Pin<Box<dyn Future<Output = Result<openidconnect::HttpResponse, HttpError>> + Send>>
+) -> impl Fn(
+    openidconnect::HttpRequest,
+) -> std::pin::Pin<Box<dyn Future<Output = Result<openidconnect::HttpResponse, HttpError>> + Send>>
 + Send
 + Sync {
     let http = http.clone();
@@ -187,9 +190,10 @@ impl App {
                 match info {
                     Ok(info) if info.subject().as_str() == profile.subject => {
                         profile.name = profile.name.or_else(|| {
-                            info.name().and_then(|n| n.get(None)).map(|n| n.as_str().to_string()).or_else(|| {
-                                info.preferred_username().map(|u| u.as_str().to_string())
-                            })
+                            info.name()
+                                .and_then(|n| n.get(None))
+                                .map(|n| n.as_str().to_string())
+                                .or_else(|| info.preferred_username().map(|u| u.as_str().to_string()))
                         });
                         profile.email = profile.email.or_else(|| info.email().map(|e| e.as_str().to_string()));
                     }
@@ -204,7 +208,9 @@ impl App {
 
 /// A token-endpoint failure for the log: its kind and the provider's error code, never a body
 /// that could echo a code or secret.
-fn token_error<E: openidconnect::ErrorResponse + 'static>(e: &openidconnect::RequestTokenError<HttpError, E>) -> String {
+fn token_error<E: openidconnect::ErrorResponse + 'static>(
+    e: &openidconnect::RequestTokenError<HttpError, E>,
+) -> String {
     match e {
         openidconnect::RequestTokenError::ServerResponse(r) => format!("provider error: {r}"),
         openidconnect::RequestTokenError::Request(r) => format!("request: {r}"),

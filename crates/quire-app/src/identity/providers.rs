@@ -73,7 +73,9 @@ impl ProviderKind {
         match self {
             ProviderKind::Google => Some("https://accounts.google.com"),
             // Personal Microsoft accounts; work accounts name their tenant's issuer instead.
-            ProviderKind::Microsoft => Some("https://login.microsoftonline.com/9188040d-6c67-4c5b-b112-36a304b66dad/v2.0"),
+            ProviderKind::Microsoft => {
+                Some("https://login.microsoftonline.com/9188040d-6c67-4c5b-b112-36a304b66dad/v2.0")
+            }
             ProviderKind::WordpressCom => Some("https://public-api.wordpress.com/oauth2"),
             _ => None,
         }
@@ -294,7 +296,8 @@ mod tests {
     fn bad_providers_are_refused_in_one_line() {
         let oidc: Result<ProviderConfig, _> = toml::from_str("id = \"x\"\nkind = \"oidc\"\nclient_id = \"c\"\n");
         assert!(oidc.map(|p| p.validate().is_err()).unwrap_or(false), "oidc without issuer");
-        let bad_id: Result<ProviderConfig, _> = toml::from_str("id = \"Bad Id\"\nkind = \"google\"\nclient_id = \"c\"\n");
+        let bad_id: Result<ProviderConfig, _> =
+            toml::from_str("id = \"Bad Id\"\nkind = \"google\"\nclient_id = \"c\"\n");
         assert!(bad_id.map(|p| p.validate().is_err()).unwrap_or(false));
         let unknown: Result<ProviderConfig, _> = toml::from_str("id = \"x\"\nkind = \"myspace\"\n");
         assert!(unknown.is_err());

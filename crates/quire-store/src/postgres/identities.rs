@@ -76,17 +76,19 @@ impl PgStore {
 
     pub(crate) async fn identities_of(&self, user: UserId) -> Result<Vec<Identity>, StoreError> {
         let sql = format!("SELECT {IDENTITY_COLUMNS} FROM identities WHERE user_id = $1 ORDER BY id");
-        let rows: Vec<IdentityRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(user.0).fetch_all(&self.pool).await?;
+        let rows: Vec<IdentityRow> =
+            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(user.0).fetch_all(&self.pool).await?;
         rows.into_iter().map(Identity::try_from).collect()
     }
 
     pub(crate) async fn link_identity(&self, id: i64, user: UserId) -> Result<bool, StoreError> {
-        let done = sqlx::query("UPDATE identities SET user_id = $1 WHERE id = $2 AND (user_id IS NULL OR user_id = $3)")
-            .bind(user.0)
-            .bind(id)
-            .bind(user.0)
-            .execute(&self.pool)
-            .await?;
+        let done =
+            sqlx::query("UPDATE identities SET user_id = $1 WHERE id = $2 AND (user_id IS NULL OR user_id = $3)")
+                .bind(user.0)
+                .bind(id)
+                .bind(user.0)
+                .execute(&self.pool)
+                .await?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -115,12 +117,11 @@ impl PgStore {
     }
 
     pub(crate) async fn identity_has_approved_comment(&self, identity: i64) -> Result<bool, StoreError> {
-        let (found,): (bool,) = sqlx::query_as(
-            "SELECT EXISTS (SELECT 1 FROM comments WHERE identity_id = $1 AND status = 'approved')",
-        )
-        .bind(identity)
-        .fetch_one(&self.pool)
-        .await?;
+        let (found,): (bool,) =
+            sqlx::query_as("SELECT EXISTS (SELECT 1 FROM comments WHERE identity_id = $1 AND status = 'approved')")
+                .bind(identity)
+                .fetch_one(&self.pool)
+                .await?;
         Ok(found)
     }
 

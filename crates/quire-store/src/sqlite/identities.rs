@@ -77,7 +77,8 @@ impl SqliteStore {
 
     pub(crate) async fn identities_of(&self, user: UserId) -> Result<Vec<Identity>, StoreError> {
         let sql = format!("SELECT {IDENTITY_COLUMNS} FROM identities WHERE user_id = ? ORDER BY id");
-        let rows: Vec<IdentityRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(user.0).fetch_all(&self.read).await?;
+        let rows: Vec<IdentityRow> =
+            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(user.0).fetch_all(&self.read).await?;
         rows.into_iter().map(Identity::try_from).collect()
     }
 
@@ -116,12 +117,11 @@ impl SqliteStore {
     }
 
     pub(crate) async fn identity_has_approved_comment(&self, identity: i64) -> Result<bool, StoreError> {
-        let (found,): (bool,) = sqlx::query_as(
-            "SELECT EXISTS (SELECT 1 FROM comments WHERE identity_id = ? AND status = 'approved')",
-        )
-        .bind(identity)
-        .fetch_one(&self.read)
-        .await?;
+        let (found,): (bool,) =
+            sqlx::query_as("SELECT EXISTS (SELECT 1 FROM comments WHERE identity_id = ? AND status = 'approved')")
+                .bind(identity)
+                .fetch_one(&self.read)
+                .await?;
         Ok(found)
     }
 
@@ -175,14 +175,13 @@ impl SqliteStore {
         now: OffsetDateTime,
     ) -> Result<Option<serde_json::Value>, StoreError> {
         // One statement: of two requests racing with the same secret, only one gets the row.
-        let row: Option<(String,)> = sqlx::query_as(
-            "DELETE FROM auth_states WHERE id = ? AND purpose = ? AND expires_at > ? RETURNING payload",
-        )
-        .bind(id)
-        .bind(purpose)
-        .bind(to_db(now))
-        .fetch_optional(&self.write)
-        .await?;
+        let row: Option<(String,)> =
+            sqlx::query_as("DELETE FROM auth_states WHERE id = ? AND purpose = ? AND expires_at > ? RETURNING payload")
+                .bind(id)
+                .bind(purpose)
+                .bind(to_db(now))
+                .fetch_optional(&self.write)
+                .await?;
         row.map(|(p,)| json_of(&p)).transpose()
     }
 

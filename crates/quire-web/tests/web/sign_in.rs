@@ -223,7 +223,11 @@ async fn cancelling_at_the_provider_lands_back_on_the_post_with_the_text_kept() 
     let Some((app, _provider)) = site_with_provider().await else { return };
     let reader = Agent::new(&app);
     let page = sign_in_from_the_essay(&reader, "Still here after cancelling.", None).await;
-    assert!(page.body.contains("You cancelled signing in with Example ID"), "{}", page.texts(".form-message").join("|"));
+    assert!(
+        page.body.contains("You cancelled signing in with Example ID"),
+        "{}",
+        page.texts(".form-message").join("|")
+    );
     assert_eq!(page.texts("#comment").join(""), "Still here after cancelling.");
     assert!(!page.body.contains("You are commenting using your"));
 }

@@ -122,8 +122,11 @@ async fn site(fake: &Fake) -> TestApp {
         userinfo_url: None,
         allow_private_instances: false,
     };
-    TestApp::start(Options { auth: AuthConfig { providers: vec![provider], ..Default::default() }, ..Default::default() })
-        .await
+    TestApp::start(Options {
+        auth: AuthConfig { providers: vec![provider], ..Default::default() },
+        ..Default::default()
+    })
+    .await
 }
 
 /// Starts a sign-in from the essay's comment form with `text` typed, and follows every redirect
