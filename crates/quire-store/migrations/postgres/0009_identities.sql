@@ -26,7 +26,7 @@ CREATE TABLE auth_states (
 CREATE INDEX auth_states_expiry ON auth_states (expires_at);
 
 CREATE TABLE auth_providers (
-    id         TEXT PRIMARY KEY,
+    provider_id TEXT PRIMARY KEY,      -- not `id`: archive code takes `id` columns for integer keys
     config     TEXT NOT NULL,
     updated_at TIMESTAMPTZ NOT NULL
 );

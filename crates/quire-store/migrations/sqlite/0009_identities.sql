@@ -33,7 +33,7 @@ CREATE INDEX auth_states_expiry ON auth_states (expires_at);
 
 -- Providers added by an admin in settings (beside those of quire.toml).
 CREATE TABLE auth_providers (
-    id         TEXT PRIMARY KEY,
+    provider_id TEXT PRIMARY KEY,      -- not `id`: archive code takes `id` columns for integer keys
     config     TEXT NOT NULL,          -- JSON, the shape of one [[auth.providers]] entry
     updated_at TEXT NOT NULL
 ) STRICT;

@@ -187,14 +187,16 @@ impl SqliteStore {
 
     pub(crate) async fn auth_providers(&self) -> Result<Vec<(String, serde_json::Value)>, StoreError> {
         let rows: Vec<(String, String)> =
-            sqlx::query_as("SELECT id, config FROM auth_providers ORDER BY id").fetch_all(&self.read).await?;
+            sqlx::query_as("SELECT provider_id, config FROM auth_providers ORDER BY provider_id")
+                .fetch_all(&self.read)
+                .await?;
         rows.into_iter().map(|(id, config)| Ok((id, json_of(&config)?))).collect()
     }
 
     pub(crate) async fn put_auth_provider(&self, id: &str, config: &serde_json::Value) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO auth_providers (id, config, updated_at) VALUES (?, ?, ?) \
-             ON CONFLICT (id) DO UPDATE SET config = excluded.config, updated_at = excluded.updated_at",
+            "INSERT INTO auth_providers (provider_id, config, updated_at) VALUES (?, ?, ?) \
+             ON CONFLICT (provider_id) DO UPDATE SET config = excluded.config, updated_at = excluded.updated_at",
         )
         .bind(id)
         .bind(config.to_string())
@@ -205,7 +207,8 @@ impl SqliteStore {
     }
 
     pub(crate) async fn delete_auth_provider(&self, id: &str) -> Result<bool, StoreError> {
-        let done = sqlx::query("DELETE FROM auth_providers WHERE id = ?").bind(id).execute(&self.write).await?;
+        let done =
+            sqlx::query("DELETE FROM auth_providers WHERE provider_id = ?").bind(id).execute(&self.write).await?;
         Ok(done.rows_affected() == 1)
     }
 
