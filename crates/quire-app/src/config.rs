@@ -40,6 +40,8 @@ pub struct Config {
     /// Outgoing mail (`[smtp]`); without it Quire sends and queues no mail.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub smtp: Option<SmtpConfig>,
+    /// Sign-in with outside accounts (`[auth]`, `[[auth.providers]]`).
+    pub auth: crate::identity::AuthConfig,
 }
 
 /// How the SMTP connection is protected.
@@ -145,6 +147,7 @@ impl Default for Config {
             shutdown_grace_seconds: 20,
             metrics: false,
             smtp: None,
+            auth: crate::identity::AuthConfig::default(),
         }
     }
 }
@@ -256,6 +259,7 @@ impl Config {
         if let Some(smtp) = &self.smtp {
             smtp.validate()?;
         }
+        self.auth.validate().map_err(ConfigError)?;
         Ok(())
     }
 
@@ -289,6 +293,8 @@ impl Config {
         for (k, v) in map {
             match v {
                 serde_json::Value::Null => {}
+                // `[auth]` is printed by its own code, last, which never shows secrets.
+                serde_json::Value::Object(_) if k == "auth" => {}
                 serde_json::Value::Object(table) => tables.push((k, table)),
                 _ => out.push_str(&format!("{k} = {v}\n")),
             }
@@ -304,6 +310,7 @@ impl Config {
                 }
             }
         }
+        out.push_str(&self.auth.to_toml());
         out
     }
 }

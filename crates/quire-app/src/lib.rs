@@ -11,6 +11,7 @@ pub mod editing;
 mod error;
 mod export_wxr;
 mod freshness;
+pub mod identity;
 pub mod import;
 pub mod jobs;
 pub mod mail;
@@ -61,6 +62,8 @@ struct Inner {
     wake: tokio::sync::Notify,
     /// Readers' shared content-version query (several instances over PostgreSQL).
     freshness: Arc<freshness::Freshness>,
+    /// Sign-in with outside accounts.
+    auth: identity::Auth,
 }
 
 impl App {
@@ -95,6 +98,7 @@ impl App {
         let version = store.content_version().await?;
         let keys = comments::Keys::load(&store).await?;
         let mailer = site_mail::mailer_for(config.smtp.as_ref(), &store).await?;
+        let auth = identity::Auth::load(&store, &config.auth).await?;
         Ok(App {
             inner: Arc::new(Inner {
                 config,
@@ -108,6 +112,7 @@ impl App {
                 mailer: std::sync::RwLock::new(mailer),
                 wake: tokio::sync::Notify::new(),
                 freshness: Arc::new(freshness::Freshness::new()),
+                auth,
             }),
         })
     }
@@ -146,6 +151,11 @@ impl App {
 
     fn inner_setup_token(&self) -> &str {
         &self.inner.setup_token
+    }
+
+    /// The sign-in machinery (see [`identity`]).
+    fn auth_state(&self) -> &identity::Auth {
+        &self.inner.auth
     }
 
     /// The SMTP server, when mail is configured.

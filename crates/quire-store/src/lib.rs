@@ -52,6 +52,10 @@ pub use staff::*;
 mod editing;
 pub use editing::*;
 
+// After the macro, which it uses.
+mod identities;
+pub use identities::*;
+
 impl Store {
     /// Opens the database named by `url`: `postgres://…` (or `postgresql://…`), else `sqlite://path`
     /// or a bare path, creating a SQLite file when missing. Does not migrate.
@@ -498,6 +502,9 @@ impl Store {
 pub const ARCHIVE_TABLES: &[&str] = &[
     "site_keys",
     "users",
+    "identities",
+    "auth_providers",
+    "mastodon_apps",
     "media",
     "terms",
     "posts",
@@ -513,7 +520,8 @@ pub const ARCHIVE_TABLES: &[&str] = &[
 
 /// Tables deliberately left out of the archive (and so of `quire copy`): per-instance or
 /// short-lived state. Every table is in exactly one of the two lists; a test checks it.
-pub const NOT_ARCHIVED_TABLES: &[&str] = &["meta", "sessions", "jobs", "rate_buckets", "sent_mail", "account_tokens"];
+pub const NOT_ARCHIVED_TABLES: &[&str] =
+    &["meta", "sessions", "jobs", "rate_buckets", "sent_mail", "account_tokens", "auth_states"];
 
 impl Store {
     /// Every row of an archive table as a JSON object of its columns, in id order.

@@ -68,6 +68,18 @@ fn guest_cookie_header(state: &WebState, guest: &GuestCookie) -> Option<HeaderVa
     .ok()
 }
 
+/// The outside account a reader signed in with, from the reader cookie.
+async fn reader_identity(state: &WebState, headers: &HeaderMap) -> Option<quire_store::Identity> {
+    let value = crate::admin::session::cookie(headers, quire_app::identity::READER_COOKIE)?;
+    match state.app.reader_identity(value).await {
+        Ok(found) => found,
+        Err(e) => {
+            tracing::error!(error = %e, "reader identity lookup failed");
+            None
+        }
+    }
+}
+
 /// Whether the client asked for JSON (the enhanced form) rather than a page.
 pub fn wants_json(headers: &HeaderMap) -> bool {
     headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("application/json"))
@@ -213,6 +225,7 @@ pub async fn create(
         referrer: headers.get(header::REFERER).and_then(|v| v.to_str().ok()).map(str::to_string),
         proof_of_work: fields.quire_pow.clone(),
         staff,
+        identity: reader_identity(&state, &headers).await,
     };
     match state.app.submit_comment(submission).await {
         Ok(accepted) => {
@@ -225,6 +238,14 @@ pub async fn create(
             };
             if let Some(cookie) = cookie {
                 response.headers_mut().append(header::SET_COOKIE, cookie);
+            }
+            // The comment is in: a draft kept during an outside sign-in is done with.
+            if let Some(draft) = crate::admin::session::cookie(&headers, quire_app::identity::DRAFT_COOKIE) {
+                if let Err(e) = state.app.drop_draft(draft).await {
+                    tracing::error!(error = %e, "could not forget a comment draft");
+                }
+                let clear = HeaderValue::from_static("quire_draft=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax");
+                response.headers_mut().append(header::SET_COOKIE, clear);
             }
             response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             response
@@ -319,9 +340,18 @@ async fn rerender(
         form.errors = errors;
         form.message = message;
     }
+    let bits = crate::auth::ReaderBits {
+        reader: match reader_identity(state, headers).await {
+            Some(identity) => Some(state.app.reader_view(&identity).await),
+            None => None,
+        },
+        draft: None,
+    };
+    let auth = crate::auth::context(state, &mut page, &bits).await;
     let site = state.app.site_view().await.ok()?;
     let meta = seo::for_post(&site, &page);
-    state.theme.render("post.html", json!({ "site": site, "meta": meta, "page": page, "request_path": path })).ok()
+    let context = json!({ "site": site, "meta": meta, "page": page, "request_path": path, "auth": auth });
+    state.theme.render("post.html", context).ok()
 }
 
 /// The form behind a remembered guest's "Log out".

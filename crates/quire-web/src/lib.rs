@@ -2,6 +2,7 @@
 //! mapping from failures to responses. Handlers stay thin: decode, call `quire-app`, render.
 
 pub mod admin;
+pub mod auth;
 mod cache;
 mod comments;
 pub mod csrf;
@@ -67,6 +68,11 @@ pub fn router(state: WebState) -> Router {
         .route("/comments", axum::routing::post(comments::create))
         .route("/wp-comments-post.php", axum::routing::post(comments::create))
         .route("/comments/forget", axum::routing::post(comments::forget))
+        .route("/auth/email/start", axum::routing::post(auth::email_start))
+        .route(auth::CONFIRM_PATH, get(auth::email_confirm_page).post(auth::email_confirm))
+        .route("/auth/logout", axum::routing::post(auth::logout))
+        .route("/auth/{provider}/start", get(auth::start_get).post(auth::start_post))
+        .route("/auth/{provider}/callback", get(auth::callback))
         .route("/comments/{id}/edit", get(own_comments::edit_page).post(own_comments::edit))
         .route("/comments/{id}/delete", get(own_comments::delete_page).post(own_comments::delete))
         .route(mail::CONFIRM_PATH, get(mail::confirm_page).post(mail::confirm))

@@ -22,11 +22,12 @@ const FEED_CACHE: &str = "public, max-age=300";
 
 /// Whether the reader carries a session or guest cookie (and so must get a fresh render).
 fn is_personal(headers: &HeaderMap) -> bool {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .any(|c| c.contains("quire_session=") || c.contains("quire_guest="))
+    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).any(|c| {
+        c.contains("quire_session=")
+            || c.contains("quire_guest=")
+            || c.contains("quire_reader=")
+            || c.contains("quire_draft=")
+    })
 }
 
 fn accepts_gzip(headers: &HeaderMap) -> bool {
@@ -87,7 +88,8 @@ pub async fn public(State(state): State<WebState>, method: Method, uri: Uri, hea
     let guest = crate::comments::guest_of(&state, &headers);
     let staff = if personal { crate::admin::session::staff_of(&state, &headers).await } else { None };
     let staff = staff.map(|s| s.user);
-    match render_public(&state, &path, &query, version, guest.as_ref(), staff.as_ref()).await {
+    let reader = if personal { crate::auth::reader_bits(&state, &headers).await } else { Default::default() };
+    match render_public(&state, &path, &query, version, guest.as_ref(), staff.as_ref(), &reader).await {
         Ok(Rendered::Page(page)) => {
             let page: Arc<CachedPage> = Arc::from(page);
             if !personal {
@@ -120,6 +122,7 @@ async fn render_public(
     version: u64,
     guest: Option<&quire_app::comments::GuestCookie>,
     staff: Option<&quire_core::User>,
+    reader: &crate::auth::ReaderBits,
 ) -> Result<Rendered, AppError> {
     let resolved = state.app.resolve(path, query).await?;
     let etag = format!("W/\"{}-{version}\"", state.boot_id);
@@ -127,11 +130,11 @@ async fn render_public(
         Resolved::MovedTo(to) => return Ok(Rendered::Redirect(to)),
         Resolved::Post(mut page) => {
             crate::comments::prepare_form(state, &mut page, query, guest, staff).await?;
+            let auth = crate::auth::context(state, &mut page, reader).await;
             let site = state.app.site_view().await?;
             let meta = seo::for_post(&site, &page);
-            let html = state
-                .theme
-                .render("post.html", json!({ "site": site, "meta": meta, "page": page, "request_path": path }))?;
+            let context = json!({ "site": site, "meta": meta, "page": page, "request_path": path, "auth": auth });
+            let html = state.theme.render("post.html", context)?;
             CachedPage::with_form("text/html; charset=utf-8", HTML_CACHE, html, etag, page.post.id)
         }
         Resolved::List(list) => {

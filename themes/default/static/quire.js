@@ -276,6 +276,14 @@
     });
 
     form.addEventListener("submit", function (event) {
+      // A sign-in button (formaction /auth/…) leaves the page as a plain form post: the server
+      // keeps the typed text while the reader is away at the provider.
+      if (event.submitter && event.submitter.hasAttribute("formaction")) {
+        try {
+          sessionStorage.setItem("quire-draft", byId("comment").value);
+        } catch (e) { /* storage off: the server keeps the draft anyway */ }
+        return;
+      }
       event.preventDefault();
       if (busy) {
         return;

@@ -236,7 +236,7 @@ impl App {
         limits
     }
 
-    async fn start_session(
+    pub(crate) async fn start_session(
         &self,
         user: UserId,
         ip: Option<IpAddr>,

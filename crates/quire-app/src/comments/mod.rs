@@ -54,6 +54,9 @@ pub struct Submission {
     /// The signed-in staff account sending it, if any: skips moderation, and its name and email
     /// stand in for empty fields.
     pub staff: Option<quire_core::User>,
+    /// The outside account the reader signed in with, if any: a verified identity for the
+    /// "first comment held" rule, and its name and email stand in for empty fields.
+    pub identity: Option<quire_store::Identity>,
 }
 
 /// Why a comment was not taken; each says what the reader can do.
@@ -227,6 +230,14 @@ impl App {
                 form.email = user.email.to_string();
             }
         }
+        if let (None, Some(identity)) = (staff, &submission.identity) {
+            if form.author.trim().is_empty() {
+                form.author = identity.display_name.clone();
+            }
+            if form.email.trim().is_empty() {
+                form.email = identity.email.clone().unwrap_or_default();
+            }
+        }
         let draft = GuestDraft::parse(&form, policy).map_err(SubmitError::Invalid)?;
 
         // Staff may answer where readers no longer can (the policy decides which staff).
@@ -252,6 +263,10 @@ impl App {
         // commenter; a typed email alone proves nothing.
         let commenter = if let Some(user) = staff {
             Commenter::Staff { role: user.role, is_post_author: user.id == post.author_id }
+        } else if let Some(identity) = &submission.identity {
+            // Signed in with an outside account: what counts is that identity's history.
+            let approved = self.store().identity_has_approved_comment(identity.id).await.map_err(Error::from)?;
+            Commenter::VerifiedIdentity { has_approved_comment: approved }
         } else if submission.guest.is_some() {
             let approved = self
                 .store()
@@ -368,6 +383,9 @@ impl App {
                 }
                 other => SubmitError::from(other),
             })?;
+        if let (None, Some(identity)) = (staff, &submission.identity) {
+            self.store().set_comment_identity(id, identity.id).await.map_err(Error::from)?;
+        }
         self.metrics().comment_accepted(status);
         self.refresh().await.map_err(SubmitError::Internal)?;
         let subscriber = if submission.notify { draft.email().map(|e| e.as_str()) } else { None };

@@ -61,6 +61,7 @@ impl App {
             crate::accounts::invites::kind::INVITE | crate::accounts::invites::kind::RESET => {
                 self.compose_account_link(job).await
             }
+            crate::identity::email_link::JOB_KIND => self.compose_sign_in(&job.payload).await,
             other => Err(Error::Invalid(format!("unknown mail job kind {other:?}"))),
         }
     }

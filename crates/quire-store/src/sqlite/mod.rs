@@ -6,6 +6,7 @@ mod archive;
 mod batch;
 mod comments;
 mod editing;
+mod identities;
 mod import;
 mod keys;
 mod mail;

@@ -36,6 +36,7 @@ mod accounts;
 mod comments;
 mod content;
 mod editing;
+mod identities;
 mod import;
 mod jobs;
 mod mail;

@@ -19,6 +19,8 @@ mod proof_of_work;
 mod reading;
 mod seo;
 mod settings_admin;
+mod sign_in;
+mod sign_in_refusals;
 mod spam_checker;
 mod support;
 mod theme;

@@ -257,6 +257,8 @@ pub struct Options {
     pub site_url: Option<String>,
     /// Outgoing mail (see `mail::SmtpSink`); none: mail is off.
     pub smtp: Option<quire_app::config::SmtpConfig>,
+    /// Sign-in providers (`[auth]`).
+    pub auth: quire_app::identity::AuthConfig,
 }
 
 impl TestApp {
@@ -294,6 +296,7 @@ impl TestApp {
             metrics: options.metrics,
             database_url: database.as_ref().map(|db| db.url.clone()),
             smtp: options.smtp,
+            auth: options.auth,
             ..Config::default()
         };
         let app = App::open(config).await.unwrap_or_else(|e| panic!("open: {e}"));
