@@ -1,5 +1,5 @@
 //! Background jobs: a worker that claims due `mail.` jobs with a lease, sends them and marks them
-//! done; a failure is retried with exponential back-off and given up after `smtp.max_attempts`.
+//! done (the media worker, which makes image variants, is in `media_worker.rs`); a failure is retried with exponential back-off and given up after `smtp.max_attempts`.
 //! Requests only queue jobs (and wake the worker), so a slow or absent SMTP server never slows a
 //! reader down. Each mail records its Message-ID once accepted, so a job run again after a crash
 //! between sending and finishing does not send twice (and the Message-ID is the same per job, so
@@ -28,6 +28,8 @@ const BATCH: i64 = 10;
 pub struct Workers {
     stop: Option<watch::Sender<bool>>,
     task: Option<JoinHandle<()>>,
+    /// The media worker (image variants), always running.
+    media: Option<JoinHandle<()>>,
 }
 
 impl Workers {
@@ -42,11 +44,22 @@ impl Workers {
             tracing::warn!("mail worker did not stop in time; abandoning its job (it will be retried)");
             task.abort();
         }
+        if let Some(mut task) = self.media.take()
+            && tokio::time::timeout(grace, &mut task).await.is_err()
+        {
+            tracing::warn!("media worker did not stop in time; abandoning its job (it will be retried)");
+            task.abort();
+        }
     }
 
-    /// Whether a worker is running (false when mail is off).
+    /// Whether the mail worker is running (false when mail is off).
     pub fn is_running(&self) -> bool {
         self.task.as_ref().is_some_and(|t| !t.is_finished())
+    }
+
+    /// Whether the media worker (image variants) is running.
+    pub fn media_is_running(&self) -> bool {
+        self.media.as_ref().is_some_and(|t| !t.is_finished())
     }
 }
 
@@ -55,21 +68,27 @@ impl Drop for Workers {
         if let Some(task) = self.task.take() {
             task.abort();
         }
+        if let Some(task) = self.media.take() {
+            task.abort();
+        }
     }
 }
 
 impl App {
     /// Starts the background workers. Without `[smtp]` there is nothing to run: it says so once.
     pub fn spawn_workers(&self) -> Workers {
+        let (stop, stopped) = watch::channel(false);
+        let app = self.clone();
+        let media_stopped = stopped.clone();
+        let media = Some(tokio::spawn(async move { app.media_loop(media_stopped).await }));
         let Some(mailer) = self.mailer() else {
             tracing::info!("mail is off (no [smtp] in the configuration): no notifications will be sent");
-            return Workers { stop: None, task: None };
+            return Workers { stop: Some(stop), task: None, media };
         };
-        let (stop, stopped) = watch::channel(false);
         let app = self.clone();
         let task = tokio::spawn(async move { app.mail_loop(mailer, stopped).await });
         tracing::info!(host = %self.config().smtp.as_ref().map(|s| s.host.as_str()).unwrap_or_default(), "mail worker started");
-        Workers { stop: Some(stop), task: Some(task) }
+        Workers { stop: Some(stop), task: Some(task), media }
     }
 
     async fn mail_loop(&self, mailer: Arc<Mailer>, mut stopped: watch::Receiver<bool>) {

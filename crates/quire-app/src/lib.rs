@@ -13,6 +13,7 @@ pub mod import;
 pub mod jobs;
 pub mod mail;
 pub mod media;
+mod media_worker;
 pub mod metrics;
 pub mod publishing;
 pub mod reading;
@@ -54,6 +55,10 @@ struct Inner {
     mailer: Option<Arc<mail::Mailer>>,
     /// Wakes the mail worker when a request queues mail.
     wake: tokio::sync::Notify,
+    /// Where the media library's files live.
+    media: quire_media::MediaStorage,
+    /// Wakes the media worker when an upload queues variants.
+    media_wake: tokio::sync::Notify,
 }
 
 impl App {
@@ -88,6 +93,8 @@ impl App {
         let version = store.content_version().await?;
         let keys = comments::Keys::load(&store).await?;
         let mailer = config.smtp.as_ref().map(mail::Mailer::new).transpose()?.map(Arc::new);
+        let media = quire_media::MediaStorage::open(&config.media, &config.media_dir())
+            .map_err(|e| Error::MediaStorage(e.to_string()))?;
         Ok(App {
             inner: Arc::new(Inner {
                 config,
@@ -100,6 +107,8 @@ impl App {
                 setup_token: accounts::setup::new_setup_token(),
                 mailer,
                 wake: tokio::sync::Notify::new(),
+                media,
+                media_wake: tokio::sync::Notify::new(),
             }),
         })
     }
@@ -141,6 +150,11 @@ impl App {
     /// Tells the mail worker that jobs are waiting (it also looks every few seconds anyway).
     pub(crate) fn wake_workers(&self) {
         self.inner.wake.notify_one();
+    }
+
+    /// Tells the media worker that variants are waiting to be made.
+    pub(crate) fn wake_media_worker(&self) {
+        self.inner.media_wake.notify_one();
     }
 
     /// The current site settings.

@@ -9,6 +9,7 @@ mod import;
 mod keys;
 mod mail;
 mod media;
+mod media_library;
 mod posts;
 mod rows;
 mod search;
