@@ -142,32 +142,55 @@ async fn read_file(field: &mut Field<'_>, limit: u64) -> Result<Option<Vec<u8>>,
     Ok(Some(bytes))
 }
 
-/// What a multipart upload form held.
+/// What a multipart upload form held, and why it cannot be used, if it cannot.
 struct UploadForm {
     file: Option<Vec<u8>>,
     typed: DetailsForm,
+    refusal: Option<(StatusCode, String)>,
 }
 
-/// Reads the form: the file and the words. A refusal is the writer's message.
-async fn read_upload(multipart: &mut Multipart, max_bytes: u64) -> Result<UploadForm, (StatusCode, String)> {
+/// Reads the form: the file and the words. The words are kept whatever happens to the file, so
+/// that a refusal can give them back.
+async fn read_upload(multipart: &mut Multipart, max_bytes: u64) -> UploadForm {
     let too_large = || {
         (StatusCode::PAYLOAD_TOO_LARGE, format!("The file is too large: the limit is {} MB.", max_bytes / (1024 * 1024)))
     };
     let broken = |e: String| (StatusCode::BAD_REQUEST, format!("The upload did not arrive whole ({e}). Try again."));
-    let mut form = UploadForm { file: None, typed: DetailsForm::default() };
-    while let Some(mut field) = multipart.next_field().await.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE { too_large() } else { broken(e.body_text()) }
-    })? {
+    let mut form = UploadForm { file: None, typed: DetailsForm::default(), refusal: None };
+    loop {
+        let mut field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                form.refusal.get_or_insert_with(too_large);
+                break;
+            }
+            Err(e) => {
+                form.refusal.get_or_insert_with(|| broken(e.body_text()));
+                break;
+            }
+        };
         let name = field.name().unwrap_or_default().to_string();
         if name == "file" {
-            match read_file(&mut field, max_bytes).await.map_err(broken)? {
-                Some(bytes) if !bytes.is_empty() => form.file = Some(bytes),
-                Some(_) => {}
-                None => return Err(too_large()),
+            match read_file(&mut field, max_bytes).await {
+                Ok(Some(bytes)) if !bytes.is_empty() => form.file = Some(bytes),
+                Ok(Some(_)) => {}
+                // The rest of this field is skipped by the next `next_field`.
+                Ok(None) => form.refusal = Some(too_large()),
+                Err(e) => {
+                    form.refusal.get_or_insert_with(|| broken(e));
+                    break;
+                }
             }
             continue;
         }
-        let text = field.text().await.map_err(|e| broken(e.body_text()))?;
+        let text = match field.text().await {
+            Ok(text) => text,
+            Err(e) => {
+                form.refusal.get_or_insert_with(|| broken(e.body_text()));
+                break;
+            }
+        };
         match name.as_str() {
             "alt" => form.typed.alt = text,
             "caption" => form.typed.caption = text,
@@ -176,7 +199,7 @@ async fn read_upload(multipart: &mut Multipart, max_bytes: u64) -> Result<Upload
             _ => {}
         }
     }
-    Ok(form)
+    form
 }
 
 /// `POST /admin/media` (multipart: `file`, `alt`, `caption`, `credit`, `licence`): checks and
@@ -199,10 +222,10 @@ pub async fn upload(
             library_page(&state, &staff.0, 1, status, Some(message), typed).await
         }
     };
-    let form = match read_upload(&mut multipart, max_bytes).await {
-        Ok(form) => form,
-        Err((status, message)) => return refuse(status, message, &DetailsForm::default()).await,
-    };
+    let form = read_upload(&mut multipart, max_bytes).await;
+    if let Some((status, message)) = form.refusal {
+        return refuse(status, message, &form.typed).await;
+    }
     let Some(bytes) = form.file else {
         return refuse(StatusCode::BAD_REQUEST, "Choose an image to upload.".into(), &form.typed).await;
     };

@@ -10,6 +10,7 @@ mod comments_js;
 mod feeds;
 mod http;
 mod mail;
+mod media_admin;
 mod metrics;
 mod notifications;
 mod own_comments;

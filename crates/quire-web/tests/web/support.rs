@@ -257,6 +257,8 @@ pub struct Options {
     pub site_url: Option<String>,
     /// Outgoing mail (see `mail::SmtpSink`); none: mail is off.
     pub smtp: Option<quire_app::config::SmtpConfig>,
+    /// The `[media]` table (S3 storage, upload limits); none: the defaults.
+    pub media: Option<quire_media::MediaConfig>,
 }
 
 impl TestApp {
@@ -294,6 +296,7 @@ impl TestApp {
             metrics: options.metrics,
             database_url: database.as_ref().map(|db| db.url.clone()),
             smtp: options.smtp,
+            media: options.media.unwrap_or_default(),
             ..Config::default()
         };
         let app = App::open(config).await.unwrap_or_else(|e| panic!("open: {e}"));
