@@ -38,6 +38,7 @@ mod content;
 mod import;
 mod jobs;
 mod mail;
+mod media_library;
 mod schema;
 mod site;
 mod support;
