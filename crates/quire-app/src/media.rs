@@ -83,7 +83,13 @@ pub fn insert_markdown(media: &Media) -> Result<String, Error> {
 /// `uploads/YYYY/MM/<random>.<ext>`: unguessable, and free of anything the uploader named.
 fn new_key(format: Format) -> String {
     let now = OffsetDateTime::now_utc();
-    format!("uploads/{:04}/{:02}/{:016x}.{}", now.year(), u8::from(now.month()), rand::random::<u64>(), format.extension())
+    format!(
+        "uploads/{:04}/{:02}/{:016x}.{}",
+        now.year(),
+        u8::from(now.month()),
+        rand::random::<u64>(),
+        format.extension()
+    )
 }
 
 /// Key of a variant: the original's key, then `.<width>w.<ext>`.

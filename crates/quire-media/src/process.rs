@@ -74,7 +74,9 @@ pub fn prepare(bytes: &[u8], limits: &Limits) -> Result<Prepared, MediaError> {
 
 /// Width and height from the header alone.
 fn dimensions(bytes: &[u8], format: Format) -> Result<(u32, u32), MediaError> {
-    ImageReader::with_format(Cursor::new(bytes), format.image_format()).into_dimensions().map_err(MediaError::from_decode)
+    ImageReader::with_format(Cursor::new(bytes), format.image_format())
+        .into_dimensions()
+        .map_err(MediaError::from_decode)
 }
 
 fn check_pixels(width: u32, height: u32, limits: &Limits) -> Result<(), MediaError> {
@@ -103,7 +105,8 @@ pub(crate) fn decoder_limits(limits: &Limits) -> image::Limits {
 fn animation_frames(bytes: &[u8], format: Format, limits: &Limits) -> Result<Option<usize>, MediaError> {
     let frames = match format {
         Format::Gif => {
-            let mut decoder = image::codecs::gif::GifDecoder::new(Cursor::new(bytes)).map_err(MediaError::from_decode)?;
+            let mut decoder =
+                image::codecs::gif::GifDecoder::new(Cursor::new(bytes)).map_err(MediaError::from_decode)?;
             decoder.set_limits(decoder_limits(limits)).map_err(MediaError::from_decode)?;
             count_frames(decoder.into_frames(), limits)?
         }
@@ -160,8 +163,7 @@ pub(crate) fn encode(image: &DynamicImage, format: Format, quality: Option<u8>) 
     match format {
         Format::Jpeg => {
             let rgb = image.to_rgb8();
-            let encoder =
-                image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality.unwrap_or(JPEG_QUALITY));
+            let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality.unwrap_or(JPEG_QUALITY));
             rgb.write_with_encoder(encoder).map_err(|e| failed(&e))?;
         }
         Format::Png => {

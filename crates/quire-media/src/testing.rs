@@ -24,7 +24,9 @@ impl Moto {
                 panic!("QUIRE_REQUIRE_S3=1, but no S3 server: {why}")
             }
             Err(why) => {
-                eprintln!("skipped: no S3-compatible server ({why}); set QUIRE_MOTO_PYTHON to a Python with moto[server]");
+                eprintln!(
+                    "skipped: no S3-compatible server ({why}); set QUIRE_MOTO_PYTHON to a Python with moto[server]"
+                );
                 None
             }
         }
@@ -90,12 +92,7 @@ impl Moto {
             .text()
             .await
             .map_err(|e| e.to_string())?;
-        Ok(body
-            .split("<Key>")
-            .skip(1)
-            .filter_map(|rest| rest.split("</Key>").next())
-            .map(str::to_string)
-            .collect())
+        Ok(body.split("<Key>").skip(1).filter_map(|rest| rest.split("</Key>").next()).map(str::to_string).collect())
     }
 }
 

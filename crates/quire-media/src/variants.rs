@@ -31,8 +31,8 @@ pub fn make_variants(original: &[u8], widths: &[u32], limits: &Limits) -> Result
         return Ok(Vec::new());
     }
     if format == Format::Webp {
-        let decoder = image::codecs::webp::WebPDecoder::new(std::io::Cursor::new(original))
-            .map_err(MediaError::from_decode)?;
+        let decoder =
+            image::codecs::webp::WebPDecoder::new(std::io::Cursor::new(original)).map_err(MediaError::from_decode)?;
         if decoder.has_animation() {
             return Ok(Vec::new());
         }

@@ -103,14 +103,11 @@ async fn limit_body(
     request: Request,
     next: Next,
 ) -> Response {
-    let is_upload = request.method() == axum::http::Method::POST
-        && request.uri().path() == crate::admin::media::LIBRARY_PATH;
+    let is_upload =
+        request.method() == axum::http::Method::POST && request.uri().path() == crate::admin::media::LIBRARY_PATH;
     let limit = if is_upload { upload_limit.max(MAX_BODY_BYTES) } else { MAX_BODY_BYTES };
-    let declared = request
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
+    let declared =
+        request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
         let message = if is_upload {
             format!("The file is too large: the limit is {} MB.", upload_limit / (1024 * 1024))

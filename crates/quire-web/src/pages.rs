@@ -239,7 +239,8 @@ pub async fn media(State(state): State<WebState>, uri: Uri) -> Response {
         Ok(file) => {
             // Only raster images a browser shows as images are inline; anything else (an imported
             // PDF, an SVG that could run script) is a download. Sniffing is off for all of them.
-            let shown = matches!(file.mime.as_str(), "image/jpeg" | "image/png" | "image/gif" | "image/webp" | "image/avif");
+            let shown =
+                matches!(file.mime.as_str(), "image/jpeg" | "image/png" | "image/gif" | "image/webp" | "image/avif");
             let disposition = if shown { "inline" } else { "attachment" };
             (
                 [

@@ -64,8 +64,11 @@ impl PgStore {
     pub(crate) async fn set_media_variants(&self, id: MediaId, variants: &[MediaVariant]) -> Result<bool, StoreError> {
         let json = serde_json::to_string(variants).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let mut tx = self.begin().await?;
-        let done =
-            sqlx::query("UPDATE media SET variants = $1::jsonb WHERE id = $2").bind(json).bind(id.0).execute(&mut *tx).await?;
+        let done = sqlx::query("UPDATE media SET variants = $1::jsonb WHERE id = $2")
+            .bind(json)
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
         bump_version(&mut tx).await?;
         tx.commit().await?;
         Ok(done.rows_affected() > 0)
@@ -82,7 +85,8 @@ impl PgStore {
 
     pub(crate) async fn set_post_html(&self, id: PostId, html: &str) -> Result<bool, StoreError> {
         let mut tx = self.begin().await?;
-        let done = sqlx::query("UPDATE posts SET html = $1 WHERE id = $2").bind(html).bind(id.0).execute(&mut *tx).await?;
+        let done =
+            sqlx::query("UPDATE posts SET html = $1 WHERE id = $2").bind(html).bind(id.0).execute(&mut *tx).await?;
         bump_version(&mut tx).await?;
         tx.commit().await?;
         Ok(done.rows_affected() > 0)

@@ -103,7 +103,8 @@ async fn posts_showing_an_item_are_found_and_their_html_replaced(f: &Fixture) {
     let shows = f.store.create_post(&post(user.id, "shows", "Shows", "![](media:7)", now)).await.unwrap();
     let other = f.store.create_post(&post(user.id, "other", "Other", "![](media:71)", now)).await.unwrap();
     f.store.create_post(&post(user.id, "none", "None", "no images", now)).await.unwrap();
-    let found: Vec<_> = f.store.posts_mentioning_media(MediaId(7)).await.unwrap().into_iter().map(|(id, _)| id).collect();
+    let found: Vec<_> =
+        f.store.posts_mentioning_media(MediaId(7)).await.unwrap().into_iter().map(|(id, _)| id).collect();
     assert_eq!(found, vec![shows, other], "a superset: the caller checks the ids");
     let version = f.store.content_version().await.unwrap();
     assert!(f.store.set_post_html(shows, "<figure>new</figure>").await.unwrap());

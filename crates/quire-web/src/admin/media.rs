@@ -153,7 +153,10 @@ struct UploadForm {
 /// that a refusal can give them back.
 async fn read_upload(multipart: &mut Multipart, max_bytes: u64) -> UploadForm {
     let too_large = || {
-        (StatusCode::PAYLOAD_TOO_LARGE, format!("The file is too large: the limit is {} MB.", max_bytes / (1024 * 1024)))
+        (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("The file is too large: the limit is {} MB.", max_bytes / (1024 * 1024)),
+        )
     };
     let broken = |e: String| (StatusCode::BAD_REQUEST, format!("The upload did not arrive whole ({e}). Try again."));
     let mut form = UploadForm { file: None, typed: DetailsForm::default(), refusal: None };
@@ -233,13 +236,8 @@ pub async fn upload(
         Ok(checked) => checked,
         Err(e) => return refuse(StatusCode::BAD_REQUEST, e.to_string(), &form.typed).await,
     };
-    let upload = Upload {
-        bytes,
-        alt: checked.alt,
-        caption: checked.caption,
-        credit: checked.credit,
-        licence: checked.licence,
-    };
+    let upload =
+        Upload { bytes, alt: checked.alt, caption: checked.caption, credit: checked.credit, licence: checked.licence };
     let id = match state.app.upload_media(staff.0.user.id, upload).await {
         Ok(id) => id,
         Err(quire_app::Error::Invalid(message)) => {
@@ -249,7 +247,11 @@ pub async fn upload(
     };
     if json {
         let media = state.app.media_item(id).await?;
-        return Ok((StatusCode::CREATED, [(header::LOCATION, format!("{LIBRARY_PATH}/{id}"))], axum::Json(item_json(&media)))
+        return Ok((
+            StatusCode::CREATED,
+            [(header::LOCATION, format!("{LIBRARY_PATH}/{id}"))],
+            axum::Json(item_json(&media)),
+        )
             .into_response());
     }
     Ok(Redirect::to(&format!("{LIBRARY_PATH}/{id}?uploaded=1")).into_response())
@@ -348,7 +350,11 @@ pub async fn insert(State(state): State<WebState>, staff: Staff, Path(id): Path<
             let body = json!({
                 "type": "about:blank", "title": "Alt text required", "status": 422, "detail": e.to_string(),
             });
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, [(header::CONTENT_TYPE, "application/problem+json")], body.to_string())
+            Ok((
+                StatusCode::UNPROCESSABLE_ENTITY,
+                [(header::CONTENT_TYPE, "application/problem+json")],
+                body.to_string(),
+            )
                 .into_response())
         }
     }

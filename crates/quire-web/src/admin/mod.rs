@@ -133,9 +133,7 @@ pub fn routes(state: WebState) -> Router<WebState> {
         .route("/admin/settings", get(settings))
         .route(
             media::LIBRARY_PATH,
-            get(media::library)
-                .post(media::upload)
-                .layer(DefaultBodyLimit::max(media::body_limit(state.app.config()))),
+            get(media::library).post(media::upload).layer(DefaultBodyLimit::max(media::body_limit(state.app.config()))),
         )
         .route("/admin/media/{id}", get(media::item).post(media::update))
         .route("/admin/media/{id}/insert", get(media::insert))

@@ -222,8 +222,8 @@ async fn the_drag_and_drop_script_gets_the_new_item_as_json() {
     let app = empty_site().await;
     let author = staff(&app, Role::Author).await;
     let png = picture(20, 20, ImageFormat::Png);
-    let sent = upload(&author, &[("alt", "A square")], ("a.png", "image/png", &png), &[("accept", "application/json")])
-        .await;
+    let sent =
+        upload(&author, &[("alt", "A square")], ("a.png", "image/png", &png), &[("accept", "application/json")]).await;
     assert_eq!(sent.status, StatusCode::CREATED, "{}", sent.body);
     let body: serde_json::Value = serde_json::from_str(&sent.body).unwrap();
     let id = body["id"].as_i64().unwrap();
@@ -236,7 +236,9 @@ async fn variants_appear_after_the_job_runs_and_posts_offer_them_in_srcset() {
     let app = TestApp::with_demo().await;
     let editor = staff(&app, Role::Editor).await;
     let jpeg = picture(1200, 800, ImageFormat::Jpeg);
-    let id = uploaded_id(&upload(&editor, &[("alt", "Hailsham from the pond")], ("pond.jpg", "image/jpeg", &jpeg), &[]).await);
+    let id = uploaded_id(
+        &upload(&editor, &[("alt", "Hailsham from the pond")], ("pond.jpg", "image/jpeg", &jpeg), &[]).await,
+    );
     // A post that shows it, published at once (before the job may have run).
     app.publish(page_draft("The pond", &format!("![](media:{id} \"The pond at dusk\")"))).await;
     let media = variants_made(&app, id).await;
@@ -301,7 +303,9 @@ async fn alt_text_is_required_to_insert_and_the_words_can_be_edited_later() {
 
     // A refused edit keeps what was typed.
     let long = "x".repeat(1_001);
-    let refused = author.post(&format!("/admin/media/{id}"), &[("csrf_token", &token), ("alt", "Kept"), ("caption", &long)]).await;
+    let refused = author
+        .post(&format!("/admin/media/{id}"), &[("csrf_token", &token), ("alt", "Kept"), ("caption", &long)])
+        .await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST);
     assert!(refused.texts("[role=alert]").concat().contains("caption"), "{}", refused.body);
     assert_eq!(refused.field("alt").as_deref(), Some("Kept"));
@@ -313,7 +317,8 @@ async fn a_contributor_may_not_upload_or_open_the_library() {
     let contributor = staff(&app, Role::Contributor).await;
     assert_eq!(contributor.get("/admin/media").await.status, StatusCode::FORBIDDEN);
     let token = contributor.csrf_token().await;
-    let (content_type, body) = multipart(&[("alt", "x")], Some(("a.png", "image/png", &picture(8, 8, ImageFormat::Png))));
+    let (content_type, body) =
+        multipart(&[("alt", "x")], Some(("a.png", "image/png", &picture(8, 8, ImageFormat::Png))));
     let sent = contributor
         .client
         .post(format!("{}/admin/media?csrf_token={token}", app.base))
@@ -331,7 +336,8 @@ async fn a_contributor_may_not_upload_or_open_the_library() {
 async fn an_upload_without_the_form_token_is_refused() {
     let app = empty_site().await;
     let author = staff(&app, Role::Author).await;
-    let (content_type, body) = multipart(&[("alt", "x")], Some(("a.png", "image/png", &picture(8, 8, ImageFormat::Png))));
+    let (content_type, body) =
+        multipart(&[("alt", "x")], Some(("a.png", "image/png", &picture(8, 8, ImageFormat::Png))));
     let sent = author
         .client
         .post(format!("{}/admin/media", app.base))
@@ -355,8 +361,9 @@ async fn with_s3_storage_uploads_and_variants_live_in_the_bucket() {
     let stored = variants_made(&app, id).await;
     let mut keys = moto.keys("quire-web").await.unwrap();
     keys.sort();
-    let mut expected: Vec<String> =
-        std::iter::once(stored.storage_key.clone()).chain(stored.variants.iter().map(|v| v.storage_key.clone())).collect();
+    let mut expected: Vec<String> = std::iter::once(stored.storage_key.clone())
+        .chain(stored.variants.iter().map(|v| v.storage_key.clone()))
+        .collect();
     expected.sort();
     assert_eq!(keys, expected);
     let local = app.app.config().media_dir().join(&stored.storage_key);
