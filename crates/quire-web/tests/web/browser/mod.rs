@@ -1,7 +1,7 @@
 //! Tests in a real browser: the harness, and the checks only layout and CSS can answer.
 
 mod comments;
-mod media;
 pub mod harness;
+mod media;
 mod proof_of_work;
 mod theme;
