@@ -56,18 +56,22 @@ impl App {
             summary.documents += write_document(out, post, &terms, &post_terms)?;
         }
         for media in tables.get("media").and_then(Value::as_array).into_iter().flatten() {
-            let Some(key) = media.get("storage_key").and_then(Value::as_str) else { continue };
-            if !crate::media::is_valid_key(key) {
-                continue;
-            }
-            let from = self.config().media_dir().join(key);
-            let to = out.join("media").join(key);
-            if let Some(parent) = to.parent() {
-                std::fs::create_dir_all(parent)?;
-            }
-            match std::fs::copy(&from, &to) {
-                Ok(_) => summary.media_files += 1,
-                Err(_) => summary.missing_media.push(key.to_string()),
+            for key in media_keys(media) {
+                let key = key.as_str();
+                if !crate::media::is_valid_key(key) {
+                    continue;
+                }
+                let to = out.join("media").join(key);
+                if let Some(parent) = to.parent() {
+                    std::fs::create_dir_all(parent)?;
+                }
+                match self.media_storage().get(key).await {
+                    Ok(Some(bytes)) => {
+                        std::fs::write(&to, &bytes)?;
+                        summary.media_files += 1;
+                    }
+                    Ok(None) | Err(_) => summary.missing_media.push(key.to_string()),
+                }
             }
         }
         let exported_at = OffsetDateTime::now_utc().format(&Rfc3339).unwrap_or_default();
@@ -117,16 +121,28 @@ impl App {
         }
         let media_dir = archive.join("media");
         for media in document.pointer("/tables/media").and_then(Value::as_array).into_iter().flatten() {
-            let Some(key) = media.get("storage_key").and_then(Value::as_str) else { continue };
-            if crate::media::is_valid_key(key)
-                && let Ok(bytes) = std::fs::read(media_dir.join(key))
-            {
-                self.put_media_file(key, &bytes).await?;
+            for key in media_keys(media) {
+                if crate::media::is_valid_key(&key)
+                    && let Ok(bytes) = std::fs::read(media_dir.join(&key))
+                {
+                    self.put_media_file(&key, &bytes).await?;
+                }
             }
         }
         self.refresh().await?;
         Ok(restored)
     }
+}
+
+/// Storage keys of a media row: the original's, then its variants' (a JSON list, text on SQLite).
+fn media_keys(media: &Value) -> Vec<String> {
+    let variants = match media.get("variants") {
+        Some(Value::String(text)) => serde_json::from_str(text).unwrap_or_default(),
+        Some(list) => list.clone(),
+        None => Value::Null,
+    };
+    let variant_keys = variants.as_array().into_iter().flatten().filter_map(|v| v.get("storage_key")?.as_str());
+    media.get("storage_key").and_then(Value::as_str).into_iter().chain(variant_keys).map(str::to_string).collect()
 }
 
 /// Writes one post as Markdown with front matter; 1 when written.

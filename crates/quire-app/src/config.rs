@@ -42,6 +42,9 @@ pub struct Config {
     pub smtp: Option<SmtpConfig>,
     /// Sign-in with outside accounts (`[auth]`, `[[auth.providers]]`).
     pub auth: crate::identity::AuthConfig,
+    /// The media library (`[media]`): where files live (local directory or S3-compatible
+    /// storage), upload limits and variant widths.
+    pub media: quire_media::MediaConfig,
 }
 
 /// How the SMTP connection is protected.
@@ -148,6 +151,7 @@ impl Default for Config {
             metrics: false,
             smtp: None,
             auth: crate::identity::AuthConfig::default(),
+            media: quire_media::MediaConfig::default(),
         }
     }
 }
@@ -195,16 +199,31 @@ const ENV_KEYS: &[&str] = &[
 const SMTP_ENV_KEYS: &[&str] =
     &["host", "port", "security", "username", "password", "from", "timeout_seconds", "retry_seconds", "max_attempts"];
 
+/// Keys of `[media]` also read from `QUIRE_MEDIA_*` (so the S3 secret need not sit in a file).
+const MEDIA_ENV_KEYS: &[&str] = &[
+    "store",
+    "bucket",
+    "endpoint",
+    "region",
+    "access_key_id",
+    "secret_access_key",
+    "prefix",
+    "max_upload_mb",
+    "max_megapixels",
+];
+
 impl Config {
     /// Loads the configuration from every source. `config_file` is `--config`; without it,
     /// `<data_dir>/quire.toml` is read when it exists.
     pub fn load(config_file: Option<&Path>, overrides: &ConfigOverrides) -> Result<Config, ConfigError> {
         let env = || Env::prefixed("QUIRE_").only(ENV_KEYS);
         let smtp_env = || Env::prefixed("QUIRE_SMTP_").only(SMTP_ENV_KEYS).map(|k| format!("smtp.{k}").into());
+        let media_env = || Env::prefixed("QUIRE_MEDIA_").only(MEDIA_ENV_KEYS).map(|k| format!("media.{k}").into());
         // The data dir decides where quire.toml lives, so find it first from the stronger sources.
         let early: Config = Figment::from(Serialized::defaults(Config::default()))
             .merge(env())
             .merge(smtp_env())
+            .merge(media_env())
             .merge(Serialized::defaults(overrides))
             .extract()
             .map_err(|e| ConfigError(one_line(&e)))?;
@@ -222,6 +241,7 @@ impl Config {
         let config: Config = figment
             .merge(env())
             .merge(smtp_env())
+            .merge(media_env())
             .merge(Serialized::defaults(overrides))
             .extract()
             .map_err(|e| ConfigError(one_line(&e)))?;
@@ -260,6 +280,7 @@ impl Config {
             smtp.validate()?;
         }
         self.auth.validate().map_err(ConfigError)?;
+        self.media.validate().map_err(ConfigError)?;
         Ok(())
     }
 
@@ -303,8 +324,8 @@ impl Config {
             out.push_str(&format!("\n[{name}]\n"));
             for (k, v) in table {
                 // Secrets are never printed; say only that one is set.
-                if k == "password" {
-                    out.push_str("# password is set (not shown)\n");
+                if k == "password" || k == "secret_access_key" {
+                    out.push_str(&format!("# {k} is set (not shown)\n"));
                 } else if !v.is_null() {
                     out.push_str(&format!("{k} = {v}\n"));
                 }
@@ -376,6 +397,27 @@ mod tests {
         let printed = config.to_toml();
         assert!(printed.contains("[smtp]") && printed.contains("host = \"mail.example.org\""), "{printed}");
         assert!(!printed.contains("p4ss"), "the password is never printed: {printed}");
+        Ok(())
+    }
+
+    #[test]
+    fn a_media_table_chooses_s3_and_its_secret_is_never_printed() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let file = dir.path().join("quire.toml");
+        std::fs::write(
+            &file,
+            "[media]\nstore = \"s3\"\nbucket = \"quire\"\nendpoint = \"http://127.0.0.1:9000\"\n\
+             secret_access_key = \"s3cr3t\"\nmax_upload_mb = 5\n",
+        )?;
+        let config = Config::load(Some(&file), &ConfigOverrides::default())?;
+        assert_eq!(config.media.store, quire_media::StoreKind::S3);
+        assert_eq!(config.media.limits().max_bytes, 5 * 1024 * 1024);
+        let printed = config.to_toml();
+        assert!(printed.contains("[media]") && printed.contains("bucket = \"quire\""), "{printed}");
+        assert!(!printed.contains("s3cr3t"), "the secret is never printed: {printed}");
+        std::fs::write(&file, "[media]\nstore = \"s3\"\n")?;
+        let err = Config::load(Some(&file), &ConfigOverrides::default()).err().map(|e| e.to_string());
+        assert!(err.as_deref().is_some_and(|e| e.contains("media.bucket")), "{err:?}");
         Ok(())
     }
 

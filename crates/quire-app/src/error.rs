@@ -24,6 +24,9 @@ pub enum Error {
     /// A file could not be read or written.
     #[error("file error: {0}")]
     Io(#[from] std::io::Error),
+    /// The media store (local directory or object storage) failed.
+    #[error("media storage failed: {0}")]
+    MediaStorage(String),
     /// The outside spam checker gave no usable answer.
     #[error("the spam checker did not answer: {0}")]
     SpamChecker(String),

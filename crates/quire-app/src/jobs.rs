@@ -1,6 +1,7 @@
-//! Background jobs: the scheduled-publishing task (`editing::schedule`), and a worker that claims
-//! due `mail.` jobs with a lease, sends them and marks them done; a failure is retried with
-//! exponential back-off and given up after `smtp.max_attempts`.
+//! Background jobs: the scheduled-publishing task (`editing::schedule`), the media worker that
+//! makes image variants (`media_worker.rs`), and a worker that claims due `mail.` jobs with a
+//! lease, sends them and marks them done; a failure is retried with exponential back-off and
+//! given up after `smtp.max_attempts`.
 //! Requests only queue jobs (and wake the worker), so a slow or absent SMTP server never slows a
 //! reader down. Each mail records its Message-ID once accepted, so a job run again after a crash
 //! between sending and finishing does not send twice (and the Message-ID is the same per job, so
@@ -31,6 +32,8 @@ pub struct Workers {
     task: Option<JoinHandle<()>>,
     /// Scheduled publishing (`editing::schedule`); each sweep is one transaction, so it just stops.
     scheduler: Option<JoinHandle<()>>,
+    /// The media worker (image variants), always running.
+    media: Option<JoinHandle<()>>,
 }
 
 impl Workers {
@@ -48,11 +51,22 @@ impl Workers {
             tracing::warn!("mail worker did not stop in time; abandoning its job (it will be retried)");
             task.abort();
         }
+        if let Some(mut task) = self.media.take()
+            && tokio::time::timeout(grace, &mut task).await.is_err()
+        {
+            tracing::warn!("media worker did not stop in time; abandoning its job (it will be retried)");
+            task.abort();
+        }
     }
 
-    /// Whether a worker is running (false when mail is off).
+    /// Whether the mail worker is running (false when mail is off).
     pub fn is_running(&self) -> bool {
         self.task.as_ref().is_some_and(|t| !t.is_finished())
+    }
+
+    /// Whether the media worker (image variants) is running.
+    pub fn media_is_running(&self) -> bool {
+        self.media.as_ref().is_some_and(|t| !t.is_finished())
     }
 }
 
@@ -64,6 +78,9 @@ impl Drop for Workers {
         if let Some(task) = self.task.take() {
             task.abort();
         }
+        if let Some(task) = self.media.take() {
+            task.abort();
+        }
     }
 }
 
@@ -71,15 +88,18 @@ impl App {
     /// Starts the background workers. Without `[smtp]` there is nothing to run: it says so once.
     pub fn spawn_workers(&self) -> Workers {
         let scheduler = Some(self.spawn_scheduler());
+        let (stop, stopped) = watch::channel(false);
+        let app = self.clone();
+        let media_stopped = stopped.clone();
+        let media = Some(tokio::spawn(async move { app.media_loop(media_stopped).await }));
         let Some(mailer) = self.mailer() else {
             tracing::info!("mail is off (no [smtp] in the configuration): no notifications will be sent");
-            return Workers { stop: None, task: None, scheduler };
+            return Workers { stop: Some(stop), task: None, scheduler, media };
         };
-        let (stop, stopped) = watch::channel(false);
         let app = self.clone();
         let task = tokio::spawn(async move { app.mail_loop(mailer, stopped).await });
         tracing::info!(host = %self.config().smtp.as_ref().map(|s| s.host.as_str()).unwrap_or_default(), "mail worker started");
-        Workers { stop: Some(stop), task: Some(task), scheduler }
+        Workers { stop: Some(stop), task: Some(task), scheduler, media }
     }
 
     async fn mail_loop(&self, mailer: Arc<Mailer>, mut stopped: watch::Receiver<bool>) {

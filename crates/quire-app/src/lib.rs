@@ -16,6 +16,7 @@ pub mod import;
 pub mod jobs;
 pub mod mail;
 pub mod media;
+mod media_worker;
 pub mod metrics;
 pub mod moderation;
 pub mod publishing;
@@ -64,6 +65,10 @@ struct Inner {
     freshness: Arc<freshness::Freshness>,
     /// Sign-in with outside accounts.
     auth: identity::Auth,
+    /// Where the media library's files live.
+    media: quire_media::MediaStorage,
+    /// Wakes the media worker when an upload queues variants.
+    media_wake: tokio::sync::Notify,
 }
 
 impl App {
@@ -99,6 +104,8 @@ impl App {
         let keys = comments::Keys::load(&store).await?;
         let mailer = site_mail::mailer_for(config.smtp.as_ref(), &store).await?;
         let auth = identity::Auth::load(&store, &config.auth).await?;
+        let media = quire_media::MediaStorage::open(&config.media, &config.media_dir())
+            .map_err(|e| Error::MediaStorage(e.to_string()))?;
         Ok(App {
             inner: Arc::new(Inner {
                 config,
@@ -113,6 +120,8 @@ impl App {
                 wake: tokio::sync::Notify::new(),
                 freshness: Arc::new(freshness::Freshness::new()),
                 auth,
+                media,
+                media_wake: tokio::sync::Notify::new(),
             }),
         })
     }
@@ -173,6 +182,11 @@ impl App {
     /// Tells the mail worker that jobs are waiting (it also looks every few seconds anyway).
     pub(crate) fn wake_workers(&self) {
         self.inner.wake.notify_one();
+    }
+
+    /// Tells the media worker that variants are waiting to be made.
+    pub(crate) fn wake_media_worker(&self) {
+        self.inner.media_wake.notify_one();
     }
 
     /// The current site settings.

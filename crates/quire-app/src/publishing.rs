@@ -56,7 +56,7 @@ impl MediaLookup for MediaMap {
 }
 
 /// Ids written as `media:ID` in a Markdown source (a superset is fine: unused ones are ignored).
-fn referenced_media(markdown: &str) -> Vec<MediaId> {
+pub(crate) fn referenced_media(markdown: &str) -> Vec<MediaId> {
     let mut ids: Vec<MediaId> = markdown
         .match_indices("media:")
         .filter_map(|(at, m)| {
@@ -68,6 +68,16 @@ fn referenced_media(markdown: &str) -> Vec<MediaId> {
     ids.sort();
     ids.dedup();
     ids
+}
+
+/// An item's variants for the renderer, WebP before the original's format at each width.
+fn webp_first(variants: &[quire_core::MediaVariant]) -> Vec<quire_content::MediaVariant> {
+    let mut out: Vec<quire_content::MediaVariant> = variants
+        .iter()
+        .map(|v| quire_content::MediaVariant { url: v.path(), width: v.width, mime: v.mime.clone() })
+        .collect();
+    out.sort_by_key(|v| (v.width, v.mime != "image/webp"));
+    out
 }
 
 impl App {
@@ -87,7 +97,8 @@ impl App {
                         caption: m.caption.clone(),
                         credit: m.credit.clone(),
                         licence: m.licence.clone(),
-                        variants: Vec::new(),
+                        // WebP first: for each width `srcset` keeps the first copy listed.
+                        variants: webp_first(&m.variants),
                     };
                     (m.id.0, info)
                 })

@@ -17,7 +17,7 @@ pub use ids::{CommentId, MediaId, PostId, TermId, UserId};
 pub use paging::{Page, Paged};
 pub use permalink::{PermalinkError, PermalinkMatch, PermalinkPattern};
 pub use permission::{Action, Ownership};
-pub use post::{Discussion, Media, Post, PostKind, PostStatus, ReviewedItem, Term, TermKind};
+pub use post::{Discussion, Media, MediaVariant, Post, PostKind, PostStatus, ReviewedItem, Term, TermKind};
 pub use search::{SearchQuery, SearchTerm};
 pub use user::{Email, Role, User};
 

@@ -221,6 +221,30 @@ pub struct Media {
     pub credit: Option<String>,
     /// Licence, e.g. "CC BY 4.0".
     pub licence: Option<String>,
+    /// Resized copies made by a background job; empty until it ran (and for animations).
+    pub variants: Vec<MediaVariant>,
+}
+
+/// A resized copy of a media item, for `srcset`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct MediaVariant {
+    /// Key in the media store.
+    pub storage_key: String,
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// MIME type, e.g. `image/webp`.
+    pub mime: String,
+    /// Size in bytes.
+    pub bytes: i64,
+}
+
+impl MediaVariant {
+    /// Public path of this copy.
+    pub fn path(&self) -> String {
+        format!("/media/{}", self.storage_key)
+    }
 }
 
 impl Media {

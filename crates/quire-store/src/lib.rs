@@ -56,6 +56,10 @@ pub use editing::*;
 mod identities;
 pub use identities::*;
 
+// After `dispatch!`, which it uses.
+mod media_library;
+pub use media_library::MediaDetails;
+
 impl Store {
     /// Opens the database named by `url`: `postgres://…` (or `postgresql://…`), else `sqlite://path`
     /// or a bare path, creating a SQLite file when missing. Does not migrate.

@@ -14,7 +14,6 @@ use axum::response::Response;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnFailure, TraceLayer};
@@ -96,6 +95,30 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
         .unwrap_or_default()
 }
 
+/// Caps every request body at [`MAX_BODY_BYTES`], except uploads to the media library, which
+/// get `upload_limit` (the route sets the same limit for its multipart reader). A declared length
+/// over the cap is refused before the body is read; a body that runs past it is cut off.
+async fn limit_body(
+    axum::extract::State(upload_limit): axum::extract::State<usize>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let is_upload =
+        request.method() == axum::http::Method::POST && request.uri().path() == crate::admin::media::LIBRARY_PATH;
+    let limit = if is_upload { upload_limit.max(MAX_BODY_BYTES) } else { MAX_BODY_BYTES };
+    let declared =
+        request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        let message = if is_upload {
+            format!("The file is too large: the limit is {} MB.", upload_limit / (1024 * 1024))
+        } else {
+            "The request is too large.".to_string()
+        };
+        return crate::error::plain(StatusCode::PAYLOAD_TOO_LARGE, &message);
+    }
+    next.run(request.map(|body| Body::new(http_body_util::Limited::new(body, limit)))).await
+}
+
 /// Wraps the routes in the middleware stack.
 pub fn wrap(routes: Router, state: WebState) -> Router {
     let https = state.app.config().site_url().starts_with("https://");
@@ -118,7 +141,7 @@ pub fn wrap(routes: Router, state: WebState) -> Router {
             .layer(CatchPanicLayer::custom(panic_response))
             .layer(middleware::from_fn_with_state(Arc::new(security_headers(https)), add_security_headers))
             .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
-            .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+            .layer(middleware::from_fn_with_state(crate::admin::media::body_limit(state.app.config()), limit_body))
             .layer(CompressionLayer::new()),
     )
 }

@@ -239,15 +239,23 @@ pub async fn media(State(state): State<WebState>, uri: Uri) -> Response {
     };
     let key = path.trim_start_matches("/media/");
     match state.app.media_file(key).await {
-        Ok(file) => (
-            [
-                (header::CONTENT_TYPE, file.mime),
-                (header::CACHE_CONTROL, "public, max-age=86400".to_string()),
-                (header::CONTENT_DISPOSITION, "inline".to_string()),
-            ],
-            file.bytes,
-        )
-            .into_response(),
+        Ok(file) => {
+            // Only raster images a browser shows as images are inline; anything else (an imported
+            // PDF, an SVG that could run script) is a download. Sniffing is off for all of them.
+            let shown =
+                matches!(file.mime.as_str(), "image/jpeg" | "image/png" | "image/gif" | "image/webp" | "image/avif");
+            let disposition = if shown { "inline" } else { "attachment" };
+            (
+                [
+                    (header::CONTENT_TYPE, file.mime),
+                    (header::CACHE_CONTROL, "public, max-age=86400".to_string()),
+                    (header::CONTENT_DISPOSITION, disposition.to_string()),
+                    (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+                ],
+                file.bytes,
+            )
+                .into_response()
+        }
         Err(e) => error_page(&state, e.into(), &path).await,
     }
 }

@@ -12,6 +12,7 @@ mod keys;
 mod mail;
 mod media;
 mod moderation;
+mod media_library;
 mod posts;
 mod rows;
 mod search;

@@ -149,10 +149,12 @@ pub(super) struct MediaRow {
     caption: Option<String>,
     credit: Option<String>,
     licence: Option<String>,
+    variants: String,
 }
 
 /// Column list matching [`MediaRow`].
-pub(super) const MEDIA_COLUMNS: &str = "id, storage_key, mime, bytes, width, height, alt, caption, credit, licence";
+pub(super) const MEDIA_COLUMNS: &str =
+    "id, storage_key, mime, bytes, width, height, alt, caption, credit, licence, variants::text AS variants";
 
 impl From<MediaRow> for Media {
     fn from(r: MediaRow) -> Media {
@@ -167,6 +169,8 @@ impl From<MediaRow> for Media {
             caption: r.caption,
             credit: r.credit,
             licence: r.licence,
+            // Written only by `set_media_variants`; anything unreadable counts as none made yet.
+            variants: serde_json::from_str(&r.variants).unwrap_or_default(),
         }
     }
 }

@@ -40,6 +40,7 @@ mod identities;
 mod import;
 mod jobs;
 mod mail;
+mod media_library;
 mod schema;
 mod site;
 mod support;

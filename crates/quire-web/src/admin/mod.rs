@@ -1,4 +1,5 @@
-//! The admin under `/admin/`: sign-in, first-run set-up, the dashboard shell and the account page.
+//! The admin under `/admin/`: sign-in, first-run set-up, the dashboard shell, the account page and
+//! the media library.
 //! Every admin request passes [`guard`]: the session is resolved once, state changes must come from
 //! this site and carry the form token, nothing is cached, and failures become themed pages (or
 //! RFC 9457 problems for clients that ask for JSON). Roles are checked on the server with
@@ -8,12 +9,13 @@ mod auth;
 mod comments;
 mod posts;
 mod revisions;
+pub mod media;
 pub mod session;
 mod settings;
 mod users;
 
 use axum::Router;
-use axum::extract::{Request, State};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -148,6 +150,12 @@ pub fn routes(state: WebState) -> Router<WebState> {
         .route("/admin/reset-password", get(users::reset_page).post(users::reset_password))
         .route("/admin/forgot-password", get(users::forgot_page).post(users::forgot))
         .merge(posts::routes())
+        .route(
+            media::LIBRARY_PATH,
+            get(media::library).post(media::upload).layer(DefaultBodyLimit::max(media::body_limit(state.app.config()))),
+        )
+        .route("/admin/media/{id}", get(media::item).post(media::update))
+        .route("/admin/media/{id}/insert", get(media::insert))
         .route("/admin/{*rest}", any(not_found))
         .layer(middleware::from_fn_with_state(state, guard))
 }

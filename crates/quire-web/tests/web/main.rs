@@ -11,6 +11,7 @@ mod editor;
 mod feeds;
 mod http;
 mod mail;
+mod media_admin;
 mod metrics;
 mod moderation;
 mod notifications;

@@ -259,6 +259,8 @@ pub struct Options {
     pub smtp: Option<quire_app::config::SmtpConfig>,
     /// Sign-in providers (`[auth]`).
     pub auth: quire_app::identity::AuthConfig,
+    /// The `[media]` table (S3 storage, upload limits); none: the defaults.
+    pub media: Option<quire_media::MediaConfig>,
 }
 
 impl TestApp {
@@ -297,6 +299,7 @@ impl TestApp {
             database_url: database.as_ref().map(|db| db.url.clone()),
             smtp: options.smtp,
             auth: options.auth,
+            media: options.media.unwrap_or_default(),
             ..Config::default()
         };
         let app = App::open(config).await.unwrap_or_else(|e| panic!("open: {e}"));

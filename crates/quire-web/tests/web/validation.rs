@@ -93,6 +93,8 @@ const ADMIN_PAGES: &[(&str, &str, StatusCode)] = &[
     ("posts", "/admin/posts", StatusCode::OK),
     ("pages", "/admin/pages?status=published", StatusCode::OK),
     ("new-post", "/admin/posts/new", StatusCode::OK),
+    ("media-library", "/admin/media", StatusCode::OK),
+    ("media-item", "/admin/media/1", StatusCode::OK),
     ("admin-not-found", "/admin/no-such-page", StatusCode::NOT_FOUND),
 ];
 
@@ -107,6 +109,11 @@ async fn every_admin_page_is_valid_html5() {
         std::fs::write(dir.path().join(format!("{name}.html")), anonymous.get(&path).await.body).unwrap();
     }
     let emily = app.add_staff("emily@hailsham.example", quire_core::Role::Admin, "correct horse battery").await;
+    let mut png = std::io::Cursor::new(Vec::new());
+    image::RgbImage::new(4, 3).write_to(&mut png, image::ImageFormat::Png).unwrap();
+    let png = png.into_inner();
+    let upload = quire_app::media::Upload { bytes: png, alt: "A dot".into(), ..Default::default() };
+    app.app.upload_media(emily.id, upload).await.unwrap();
     let login = anonymous.get("/admin/login").await;
     assert_eq!(login.status, StatusCode::OK);
     std::fs::write(dir.path().join("login.html"), &login.body).unwrap();

@@ -3,5 +3,6 @@
 mod comments;
 mod editor;
 pub mod harness;
+mod media;
 mod proof_of_work;
 mod theme;
