@@ -1,7 +1,9 @@
 -- wrk script for bench/soak.sh: a fixed, repeating mix of what readers do. Each thread walks the
 -- same cycle of requests — reads of the essay, the other posts, the home page, an archive and the
 -- feeds, searches — and every N-th request posts a distinct comment to the essay.
--- Arguments after `--`: post id, form token, N (a comment every N requests), essay path.
+-- Arguments after `--`: post id, form token, N (a comment every N requests), essay path, and a tag
+-- for this run (soak.sh runs wrk once a minute; the tag keeps each minute's comments distinct, or
+-- the duplicate check would refuse them).
 
 local next_id = 0
 
@@ -18,6 +20,7 @@ function init(args)
     token = args[2]
     comment_every = tonumber(args[3])
     local essay = args[4]
+    run = args[5] or "0"
     reads = {
         essay, essay, essay, essay, "/", "/2021/03/14/klara-and-the-sun/", "/about/", "/tag/ishiguro/",
         "/feed/", "/feed/atom/", "/feed.json", "/comments/feed/", essay .. "feed/", "SEARCH", "SEARCH", essay,
@@ -30,7 +33,7 @@ function request()
     if counter % comment_every == 0 then
         local body = "comment_post_ID=" .. post_id .. "&quire_token=" .. token .. "&comment_parent=0"
             .. "&author=Soak+" .. id .. "&email=soak" .. id .. "%40example.org"
-            .. "&comment=Soak+" .. id .. "-" .. counter .. "%3A+Kathy+plays+the+tape+once+more."
+            .. "&comment=Soak+" .. run .. "-" .. id .. "-" .. counter .. "%3A+Kathy+plays+the+tape+once+more."
         return wrk.format("POST", "/comments", { ["Content-Type"] = "application/x-www-form-urlencoded" }, body)
     end
     local path = reads[(counter % #reads) + 1]

@@ -100,7 +100,7 @@ say "soaking for $MINUTES min: $CONNECTIONS connections, $THREADS wrk threads, a
 declare -a P99 RPS
 for ((m = 1; m <= MINUTES; m++)); do
     wrk -t "$THREADS" -c "$CONNECTIONS" -d 60s --latency -s "$ROOT/bench/soak.lua" \
-        "$QUIRE" -- "$FORM_POST_ID" "$FORM_TOKEN" "$COMMENT_EVERY" "$POST_PATH" >"$TMP/wrk-$m.txt" ||
+        "$QUIRE" -- "$FORM_POST_ID" "$FORM_TOKEN" "$COMMENT_EVERY" "$POST_PATH" "$m" >"$TMP/wrk-$m.txt" ||
         die "wrk failed in minute $m"
     kill -0 "$QUIRE_PID" 2>/dev/null || die "Quire died in minute $m"
     P99[m]=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$TMP/wrk-$m.txt")")
