@@ -289,7 +289,10 @@ mod tests {
     #[test]
     fn urls_with_control_characters_go() {
         // Found by fuzzing (fuzz/regressions/comment_body/): ammonia took it for a relative URL.
-        assert_eq!(sanitize_comment("<a href=\"javas\u{3}cript:alert(1)\">x</a>"), "<a rel=\"nofollow ugc noopener\">x</a>");
+        assert_eq!(
+            sanitize_comment("<a href=\"javas\u{3}cript:alert(1)\">x</a>"),
+            "<a rel=\"nofollow ugc noopener\">x</a>"
+        );
         assert_eq!(sanitize_html("<img src=\"java\u{1}script:x\" alt=\"a\">"), "<img alt=\"a\">");
         assert_eq!(filter_srcset("a.jpg 1x, b\u{7f}.jpg 2x"), Some("a.jpg 1x".to_owned()));
     }

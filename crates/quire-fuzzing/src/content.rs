@@ -33,7 +33,11 @@ pub(crate) fn library() -> BTreeMap<i64, MediaInfo> {
         caption: Some("<img src=x onerror=alert(1)>".into()),
         credit: Some("</small><script>".into()),
         licence: Some("&#106;avascript:".into()),
-        variants: vec![MediaVariant { url: "data:image/png,x, javascript:alert(1)".into(), width: 0, mime: String::new() }],
+        variants: vec![MediaVariant {
+            url: "data:image/png,x, javascript:alert(1)".into(),
+            width: 0,
+            mime: String::new(),
+        }],
     };
     BTreeMap::from([(1, fine), (2, evil)])
 }
@@ -47,7 +51,9 @@ pub(crate) fn markdown(data: &[u8]) -> Outcome {
     safe("absolutize_urls", &absolutize_urls(&rendered.html, "https://blog.example/2024/05/01/post/"))?;
     let mut ids = HashSet::new();
     for heading in &rendered.headings {
-        ensure((1..=6).contains(&heading.level), || format!("heading level {} in {:?}", heading.level, rendered.headings))?;
+        ensure((1..=6).contains(&heading.level), || {
+            format!("heading level {} in {:?}", heading.level, rendered.headings)
+        })?;
         ensure(ids.insert(heading.id.as_str()), || format!("heading id {:?} used twice", heading.id))?;
     }
     let mut media = HashSet::new();

@@ -109,9 +109,12 @@ pub(crate) fn ghost(data: &[u8]) -> Outcome {
 /// and rendered: always safe HTML, and every note a sentence.
 pub(crate) fn wordpress_body(data: &[u8]) -> Outcome {
     let html = text(data);
-    for (what, converted) in [("WordPress", convert::wordpress(&html, "7", &Gallery)), ("Ghost", convert::html(&html))] {
+    for (what, converted) in [("WordPress", convert::wordpress(&html, "7", &Gallery)), ("Ghost", convert::html(&html))]
+    {
         safe(&format!("a converted {what} body"), &render_post(&converted.markdown, &library()).html)?;
-        ensure(converted.notes.iter().all(|n| !n.trim().is_empty()), || format!("an empty note: {:?}", converted.notes))?;
+        ensure(converted.notes.iter().all(|n| !n.trim().is_empty()), || {
+            format!("an empty note: {:?}", converted.notes)
+        })?;
     }
     Ok(())
 }

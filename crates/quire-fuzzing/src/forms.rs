@@ -32,7 +32,8 @@ struct Extras {
 fn policy(extras: &Extras) -> CommentPolicy {
     let network: Vec<IpNetwork> = extras.block_network.parse().into_iter().collect();
     let hold = Blocklist { words: vec![extras.block_word.clone()], emails: vec![], networks: network.clone() };
-    let reject = Blocklist { words: vec!["casino".into()], emails: vec![extras.block_email.clone()], networks: network };
+    let reject =
+        Blocklist { words: vec!["casino".into()], emails: vec![extras.block_email.clone()], networks: network };
     CommentPolicy { blocklist_hold: hold, blocklist_reject: reject, ..CommentPolicy::default() }
 }
 

@@ -4,8 +4,8 @@
 //! (`tests/corpora.rs`), so CI needs neither cargo-fuzz nor a nightly toolchain.
 
 mod content;
-mod forms;
 mod formats;
+mod forms;
 mod inspect;
 mod search;
 

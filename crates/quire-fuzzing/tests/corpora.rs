@@ -73,4 +73,3 @@ fn every_fuzz_target_has_its_check_and_every_check_its_target() {
         assert!(source.contains(&format!("quire_fuzzing::fuzz(\"{name}\"")), "{name}.rs does not run its own check");
     }
 }
-

@@ -23,7 +23,9 @@ impl Store {
     pub async fn snapshot_into(&self, path: &Path) -> Result<(), StoreError> {
         match self {
             Store::Sqlite(s) => s.snapshot_into(path).await,
-            Store::Postgres(_) => Err(StoreError::Unsupported("a PostgreSQL database is backed up with pg_dump".into())),
+            Store::Postgres(_) => {
+                Err(StoreError::Unsupported("a PostgreSQL database is backed up with pg_dump".into()))
+            }
         }
     }
 }

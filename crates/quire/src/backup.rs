@@ -87,7 +87,8 @@ fn prepare_out(out: &Path) -> Result<(), Failure> {
 
 /// Copies the media, the theme overrides and the configuration file into OUT.
 fn copy_site_files(config: &Config, config_file: Option<&Path>, out: &Path) -> Result<(), Failure> {
-    let failed = |e: std::io::Error| Failure::runtime(format!("cannot copy the site's files into {}: {e}", out.display()));
+    let failed =
+        |e: std::io::Error| Failure::runtime(format!("cannot copy the site's files into {}: {e}", out.display()));
     let media = copy_tree(&config.media_dir(), &out.join("media")).map_err(failed)?;
     let themes = copy_tree(&config.data_dir.join("themes"), &out.join("themes")).map_err(failed)?;
     let default_file = config.data_dir.join("quire.toml");
@@ -183,7 +184,10 @@ impl PgDump {
         }
         text.push_str("To restore, create an empty database (createdb NEW_DATABASE) and run:\n");
         text.push_str(&format!("{}\n", self.restore_command("NEW_DATABASE")));
-        text.push_str(&format!("Or let Quire run pg_dump now: quire backup --run {}\n", quote(&self.out.display().to_string())));
+        text.push_str(&format!(
+            "Or let Quire run pg_dump now: quire backup --run {}\n",
+            quote(&self.out.display().to_string())
+        ));
         text
     }
 
@@ -243,7 +247,8 @@ mod tests {
 
     #[test]
     fn the_password_leaves_the_printed_command() {
-        let dump = PgDump::new("postgres://quire:s%40cr%20t@db.example:5432/blog", Path::new("/backups/b 1")).unwrap_or_else(|_| unreachable!());
+        let dump = PgDump::new("postgres://quire:s%40cr%20t@db.example:5432/blog", Path::new("/backups/b 1"))
+            .unwrap_or_else(|_| unreachable!());
         assert_eq!(dump.password.as_deref(), Some("s@cr t"));
         let said = dump.instructions(Path::new("/nowhere"));
         assert!(!said.contains("s%40cr"), "{said}");

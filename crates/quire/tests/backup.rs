@@ -2,7 +2,7 @@
 //! comment acknowledged before it began, passes SQLite's own checks, and restored (served from
 //! OUT) has every row of every archive table; on PostgreSQL the printed `pg_dump` command and
 //! `--run` both make a dump that `pg_restore` brings back row for row.
-#![expect(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, reason = "tests")]
+#![expect(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -195,10 +195,7 @@ async fn archive(url: &str) -> Vec<(&'static str, Vec<serde_json::Value>)> {
     tables
 }
 
-fn assert_same_archive(
-    original: &[(&str, Vec<serde_json::Value>)],
-    restored: &[(&str, Vec<serde_json::Value>)],
-) {
+fn assert_same_archive(original: &[(&str, Vec<serde_json::Value>)], restored: &[(&str, Vec<serde_json::Value>)]) {
     assert_eq!(original.len(), restored.len());
     for ((table, before), (_, after)) in original.iter().zip(restored) {
         assert_eq!(before.len(), after.len(), "{table}: {} rows, {} restored", before.len(), after.len());

@@ -13,9 +13,8 @@ impl SqliteStore {
         if path.exists() {
             return Err(StoreError::Conflict(format!("{} (a snapshot never overwrites a file)", path.display())));
         }
-        let target = path
-            .to_str()
-            .ok_or_else(|| StoreError::Unsupported(format!("{} is not a UTF-8 path", path.display())))?;
+        let target =
+            path.to_str().ok_or_else(|| StoreError::Unsupported(format!("{} is not a UTF-8 path", path.display())))?;
         // On a reader: VACUUM INTO runs in one read transaction, so the writer is never blocked.
         sqlx::query("VACUUM INTO ?").bind(target).execute(&self.read).await?;
         Ok(())
