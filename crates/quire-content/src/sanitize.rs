@@ -58,8 +58,13 @@ const DROP_WITH_CONTENT: [&str; 19] = [
     "template", "textarea", "select", "svg", "math", "xmp", "title", "head",
 ];
 
-/// Whether a URL would be allowed by the sanitiser: an allowed scheme or relative.
+/// Whether a URL would be allowed by the sanitiser: an allowed scheme or relative, and free of
+/// control characters (no real address has them, and `javas\u{3}cript:` would otherwise pass as a
+/// relative URL that old browsers read as a script).
 fn allowed_url(url: &str) -> bool {
+    if url.chars().any(char::is_control) {
+        return false;
+    }
     match Url::parse(url) {
         Ok(u) => SCHEMES.contains(&u.scheme()),
         Err(ParseError::RelativeUrlWithoutBase) => true,
@@ -109,9 +114,13 @@ fn allowed_class(class: &str) -> bool {
     plain_token(class) && (CLASS_NAMES.contains(&class) || CLASS_PREFIXES.iter().any(|p| class.starts_with(p)))
 }
 
+/// Attributes that hold one URL, checked by ammonia for their scheme only.
+const URL_ATTRIBUTES: [&str; 3] = ["href", "src", "poster"];
+
 /// Value-level checks ammonia cannot express with its whitelists.
 fn filter_attribute<'a>(element: &str, attribute: &str, value: &'a str) -> Option<Cow<'a, str>> {
     match attribute {
+        _ if URL_ATTRIBUTES.contains(&attribute) => allowed_url(value).then_some(Cow::Borrowed(value)),
         "class" => keep_tokens(value, allowed_class),
         "rel" => keep_tokens(value, |t| REL_TOKENS.contains(&t.to_ascii_lowercase().as_str())),
         "role" => ROLES.contains(&value.trim()).then_some(Cow::Borrowed(value)),
@@ -133,6 +142,7 @@ fn filter_attribute<'a>(element: &str, attribute: &str, value: &'a str) -> Optio
 /// Comments keep only the language class on code blocks.
 fn filter_comment_attribute<'a>(_element: &str, attribute: &str, value: &'a str) -> Option<Cow<'a, str>> {
     match attribute {
+        "href" => allowed_url(value).then_some(Cow::Borrowed(value)),
         "class" => keep_tokens(value, |c| c.starts_with("language-") && plain_token(c)),
         _ => Some(Cow::Borrowed(value)),
     }
@@ -274,6 +284,17 @@ mod tests {
     fn scripts_handlers_and_bad_urls_go() {
         let html = r#"<p onclick="x()">Hi<script>alert(1)</script><img src=x onerror=alert(1)><a href="javascript:alert(1)">a</a><a href="&#106;avascript:alert(1)">b</a></p>"#;
         assert_eq!(sanitize_html(html), r#"<p>Hi<img src="x"><a>a</a><a>b</a></p>"#);
+    }
+
+    #[test]
+    fn urls_with_control_characters_go() {
+        // Found by fuzzing (fuzz/regressions/comment_body/): ammonia took it for a relative URL.
+        assert_eq!(
+            sanitize_comment("<a href=\"javas\u{3}cript:alert(1)\">x</a>"),
+            "<a rel=\"nofollow ugc noopener\">x</a>"
+        );
+        assert_eq!(sanitize_html("<img src=\"java\u{1}script:x\" alt=\"a\">"), "<img alt=\"a\">");
+        assert_eq!(filter_srcset("a.jpg 1x, b\u{7f}.jpg 2x"), Some("a.jpg 1x".to_owned()));
     }
 
     #[test]

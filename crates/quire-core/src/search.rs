@@ -89,7 +89,8 @@ impl SearchQuery {
 fn words_of(text: &str) -> Vec<String> {
     text.split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-        .map(|w| w.chars().take(SearchQuery::MAX_WORD).collect::<String>().to_lowercase())
+        // Lowercased before the cut: a letter can lowercase to two (`İ` is `i` + a combining dot).
+        .map(|w| w.to_lowercase().chars().take(SearchQuery::MAX_WORD).collect::<String>())
         .collect()
 }
 
@@ -127,6 +128,14 @@ mod tests {
     fn tokens_of_many_words_cannot_exceed_the_term_limit() {
         let q = SearchQuery::parse(&"a:b:c:d ".repeat(10));
         assert_eq!(q.terms.len(), SearchQuery::MAX_TERMS);
+    }
+
+    #[test]
+    fn words_stay_within_the_limit_once_lowercased() {
+        // Found by fuzzing (fuzz/regressions/search_query/).
+        let q = SearchQuery::parse(&format!("İ{}", "y".repeat(80)));
+        let [SearchTerm::Word(word)] = q.terms.as_slice() else { panic!("{q:?}") };
+        assert_eq!(word.chars().count(), SearchQuery::MAX_WORD);
     }
 
     proptest! {

@@ -43,8 +43,10 @@ macro_rules! dispatch {
     };
 }
 // Declared after `dispatch!` so that their `impl Store` blocks can use it.
+mod backup;
 mod moderation;
 mod staff;
+pub use backup::*;
 pub use moderation::*;
 pub use staff::*;
 

@@ -58,6 +58,23 @@ pub enum Command {
     /// Copy the whole site into another database (SQLite to PostgreSQL or back): accounts,
     /// posts, comments, settings and keys, row for row. The target must hold no site yet.
     Copy(CopyArgs),
+    /// Back up the site into a new directory while it keeps serving: SQLite gets a consistent
+    /// snapshot (quire.db) plus the media, themes and quire.toml, so OUT is a data directory of its
+    /// own; PostgreSQL gets the pg_dump command to run (or, with --run, runs it).
+    Backup(BackupArgs),
+}
+
+/// Options of `quire backup`.
+#[derive(Debug, Clone, Args)]
+pub struct BackupArgs {
+    /// A new (or empty) directory to write the backup into.
+    pub out: PathBuf,
+    /// PostgreSQL: run pg_dump into OUT/quire.pgdump instead of printing the command.
+    #[arg(long)]
+    pub run: bool,
+    /// The pg_dump program to run [default: pg_dump on PATH].
+    #[arg(long, env = "QUIRE_PG_DUMP", value_name = "FILE")]
+    pub pg_dump: Option<PathBuf>,
 }
 
 /// Options of `quire copy`.

@@ -1,6 +1,7 @@
 //! The `quire` binary: a clap CLI that wires configuration, the store, the use cases and the web
 //! server together. Exit codes: 0 ok, 1 runtime failure, 2 bad usage or bad input.
 
+mod backup;
 mod cli;
 mod logging;
 mod transfer;
@@ -118,6 +119,10 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Copy(args) => {
             logging::init(&config, true);
             transfer::copy(&config, args).await
+        }
+        Command::Backup(args) => {
+            logging::init(&config, true);
+            backup::run(&config, cli.config.as_deref(), args).await
         }
         Command::Export(args) => {
             logging::init(&config, true);

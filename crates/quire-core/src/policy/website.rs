@@ -43,9 +43,11 @@ impl Website {
             None if looks_like_domain(typed) => format!("https://{typed}"),
             None => return error(format!("“{}” doesn't look like a website address.", echo(typed))),
         };
+        // The host comes right after `scheme://`, not after some later `://` in the text.
         let authority = url
-            .split_once("://")
-            .map(|(_, after)| after.split(['/', '?', '#']).next().unwrap_or_default())
+            .split_once(':')
+            .and_then(|(_, rest)| rest.strip_prefix("//"))
+            .map(|after| after.split(['/', '?', '#']).next().unwrap_or_default())
             .unwrap_or_default();
         if authority.contains('@') {
             return error("The website address can't include a user name or password.".into());
@@ -140,6 +142,14 @@ mod tests {
         assert_eq!(parsed("https://example.org:8443/"), Ok(Some("https://example.org:8443/".into())));
         assert_eq!(parsed("http://[2001:db8::1]:8080/"), Ok(Some("http://[2001:db8::1]:8080/".into())));
         assert_eq!(parsed("https://bücher.example/"), Ok(Some("https://bücher.example/".into())));
+    }
+
+    #[test]
+    fn the_host_is_what_follows_the_scheme() {
+        // Found by fuzzing (fuzz/regressions/comment_form/): the host was looked for after the
+        // first `://` anywhere, so this passed with `spam.example` as its "host".
+        assert!(parsed("https:%https://spam.example").is_err());
+        assert!(parsed("http:x@y://spam.example").is_err());
     }
 
     #[test]

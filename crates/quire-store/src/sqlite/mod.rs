@@ -3,6 +3,7 @@
 //! which avoids busy errors from transactions racing to upgrade their locks; reads use a pool.
 
 mod archive;
+mod backup;
 mod batch;
 mod comments;
 mod editing;
@@ -26,6 +27,8 @@ use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, Transaction};
+
+pub(crate) use backup::check_snapshot;
 
 use crate::StoreError;
 

@@ -1,0 +1,4 @@
+//! Fuzz target `ghost`: see `quire_fuzzing` for what it checks.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| quire_fuzzing::fuzz("ghost", data));
