@@ -1,5 +1,8 @@
 //! Imports on SQLite: each source item in one transaction with its `import_items` row, so a
-//! re-import finds what the item became and an interrupted run resumes where it stopped.
+//! re-import finds what the item became and an interrupted run resumes where it stopped. During
+//! an import the writer connection commits without syncing the disk (`synchronous = NORMAL`: in
+//! WAL mode a crash of the process loses nothing, a crash of the machine at most the last moments
+//! of the run, never half an item); [`SqliteStore::finish_import`] makes everything durable.
 
 use quire_core::{CommentId, MediaId, PostId, TermId, ThreadPath, UserId};
 use sqlx::{QueryBuilder, Sqlite, Transaction};
@@ -41,6 +44,24 @@ async fn record(tx: &mut Transaction<'static, Sqlite>, key: SourceKey<'_>, id: i
 }
 
 impl SqliteStore {
+    /// Lets the writer connection commit without syncing the disk until [`Self::finish_import`].
+    pub(crate) async fn begin_import(&self) -> Result<(), StoreError> {
+        sqlx::query("PRAGMA synchronous = NORMAL").execute(&self.write).await?;
+        Ok(())
+    }
+
+    /// Syncs the disk again on every commit, and makes the import durable: a commit with
+    /// `synchronous = FULL` syncs the write-ahead log, every earlier commit in it included. The
+    /// log, grown by the import, is then checkpointed into the database and emptied.
+    pub(crate) async fn finish_import(&self) -> Result<(), StoreError> {
+        sqlx::query("PRAGMA synchronous = FULL").execute(&self.write).await?;
+        let mut tx = self.begin().await?;
+        bump_version(&mut tx).await?;
+        tx.commit().await?;
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.write).await?;
+        Ok(())
+    }
+
     pub(crate) async fn imported(&self, key: SourceKey<'_>) -> Result<Option<i64>, StoreError> {
         let row: Option<(i64,)> =
             sqlx::query_as("SELECT quire_id FROM import_items WHERE source = ? AND kind = ? AND source_id = ?")

@@ -9,6 +9,7 @@ mod comments;
 mod comments_js;
 mod feeds;
 mod http;
+mod import_links;
 mod mail;
 mod metrics;
 mod notifications;
