@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use quire_core::{CommentKind, MediaId, PostKind, PostStatus, TermKind, UserId};
+use quire_core::{CommentKind, MediaId, PostStatus, TermKind, UserId};
 use quire_formats::Located;
 use quire_formats::convert;
 use quire_formats::plan::PostItem;
