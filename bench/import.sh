@@ -16,6 +16,9 @@
 #                         (default postgres://postgres@127.0.0.1:5432); BENCH_PG=0 skips PostgreSQL
 #
 # Exit codes: 0 measured (whatever PASS/MISS says), 1 something failed, 2 a tool is missing.
+#
+# shellcheck disable=SC2034
+# (figures move from R_<field> to <backend>_<field> through printf -v, which shellcheck cannot follow)
 set -euo pipefail
 
 POSTS=${1:-10000}
@@ -93,11 +96,29 @@ machine_busy_ticks() { # all cores: user+nice+system+irq+softirq+steal since boo
 TICKS=$(getconf CLK_TCK)
 now() { date +%s.%N; }
 
+# sample_pg_backends DB OUT: every half second, the CPU ticks of each PostgreSQL backend serving
+# DB (a local server: its processes are in /proc), as "pid ticks" lines; runs until killed.
+sample_pg_backends() {
+    local db=$1 out=$2 pid
+    while :; do
+        for pid in $(psql -d "$PG_SERVER/postgres" -Atc \
+            "SELECT pid FROM pg_stat_activity WHERE datname = '$db'" 2>/dev/null); do
+            [[ -r /proc/$pid/stat ]] &&
+                sed 's/^.*) //' "/proc/$pid/stat" | awk -v p="$pid" '{ print p, $12 + $13 }' >>"$out"
+        done
+        sleep 0.5
+    done
+}
+
 # run_import NAME ARGS...: leaves R_* set
 run_import() {
     local name=$1
     shift
-    local timing=$TMP/$name.time report=$TMP/$name-report.json t0 t1 busy0 busy1
+    local timing=$TMP/$name.time report=$TMP/$name-report.json t0 t1 busy0 busy1 sampler=
+    if [[ $name == postgres ]]; then
+        sample_pg_backends "$PG_DB" "$TMP/pg-ticks" &
+        sampler=$!
+    fi
     R_load_before=$(cut -d' ' -f1-3 /proc/loadavg)
     busy0=$(machine_busy_ticks)
     t0=$(now)
@@ -107,6 +128,14 @@ run_import() {
     t1=$(now)
     busy1=$(machine_busy_ticks)
     R_load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+    R_server_cpu_s=0
+    if [[ -n $sampler ]]; then
+        kill "$sampler" 2>/dev/null || true
+        wait "$sampler" 2>/dev/null || true
+        # The last sample of each backend is its CPU up to then (the final half second is missed).
+        R_server_cpu_s=$(awk -v hz="$TICKS" '{ t[$1] = $2 } END { for (p in t) s += t[p]; printf "%.2f", s / hz }' \
+            "$TMP/pg-ticks" 2>/dev/null || echo 0)
+    fi
     R_seconds=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
     R_rss_mb=$(awk -F': ' '/Maximum resident set size/ { printf "%.1f", $2 / 1024 }' "$timing")
     R_cpu_s=$(awk -F': ' '/User time|System time/ { t += $2 } END { printf "%.2f", t }' "$timing")
@@ -119,12 +148,17 @@ run_import() {
         die "$name imported $R_posts posts and $R_comments comments ($R_failed failed), not $POSTS and $COMMENTS"
     R_posts_s=$(awk -v n="$R_posts" -v s="$R_seconds" 'BEGIN { printf "%.0f", n / s }')
     R_comments_s=$(awk -v n="$R_comments" -v s="$R_seconds" 'BEGIN { printf "%.0f", n / s }')
+    # What the load of the machine does not change much: comments per CPU-second spent on the
+    # import (Quire's, plus the PostgreSQL backends' on PostgreSQL).
+    R_comments_cpu=$(awk -v n="$R_comments" -v a="$R_cpu_s" -v b="$R_server_cpu_s" \
+        'BEGIN { printf "%.0f", n / (a + b) }')
     say "$name: $R_seconds s, $R_posts_s posts/s, $R_comments_s comments/s, peak $R_rss_mb MB (load $R_load_before → $R_load_after)"
 }
 
 save() { # prefix: copies R_* into <prefix>_*
     local p=$1 k
-    for k in seconds rss_mb cpu_s machine_cpu_s other_cpu_s posts comments posts_s comments_s load_before load_after; do
+    for k in seconds rss_mb cpu_s server_cpu_s comments_cpu machine_cpu_s other_cpu_s posts comments posts_s \
+        comments_s load_before load_after; do
         printf -v "${p}_$k" '%s' "$(eval "echo \"\$R_$k\"")"
     done
 }
@@ -152,19 +186,23 @@ verdict() { awk -v v="$1" -v op="$2" -v t="$3" 'BEGIN {
     ok = (op == ">=") ? (v >= t) : (v < t); print ok ? "PASS" : "MISS" }'; }
 label() { case $1 in S) echo SQLite ;; P) echo PostgreSQL ;; esac; }
 
-row() { printf '  %-11s %8s %8s %11s %9s %8s %8s  %s\n' "$@"; }
+row() { printf '  %-11s %8s %8s %11s %9s %8s %8s %12s %8s  %s\n' "$@"; }
 {
     echo
     echo "quire import wordpress: $POSTS posts (incl. $PAGES pages), $COMMENTS comments, $WXR_MB MB of WXR"
     echo "  machine: $(nproc) cores; $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
     echo
-    row "" "seconds" "posts/s" "comments/s" "peak MB" "CPU s" "other" "load average before → after"
+    row "" "seconds" "posts/s" "comments/s" "peak MB" "CPU s" "PG CPU s" "comments/CPU-s" "other" \
+        "load average before → after"
     for p in "${BACKENDS[@]}"; do
         row "$(label "$p")" "$(v "$p" seconds)" "$(v "$p" posts_s)" "$(v "$p" comments_s)" "$(v "$p" rss_mb)" \
-            "$(v "$p" cpu_s)" "$(v "$p" other_cpu_s)" "$(v "$p" load_before) → $(v "$p" load_after)"
+            "$(v "$p" cpu_s)" "$(v "$p" server_cpu_s)" "$(v "$p" comments_cpu)" "$(v "$p" other_cpu_s)" \
+            "$(v "$p" load_before) → $(v "$p" load_after)"
     done
-    echo "  (CPU s: Quire's own user+system time; other: CPU-seconds the rest of the machine used during the"
-    echo "  run, PostgreSQL's server processes included; out of seconds x $(nproc) available)"
+    echo "  (CPU s: Quire's own user+system time; PG CPU s: the PostgreSQL backends serving the import;"
+    echo "  comments/CPU-s: comments per CPU-second of both, which other work on the machine changes little;"
+    echo "  other: CPU-seconds the rest of the machine used during the run, PostgreSQL's backends included;"
+    echo "  out of seconds x $(nproc) available)"
     echo
     for p in "${BACKENDS[@]}"; do
         printf '  %-11s comments/s >= %s: %-5s peak memory < %s MB: %s\n' "$(label "$p")" \
@@ -181,6 +219,7 @@ jrun() { # prefix
     local p=$1
     printf '{"seconds": %s, "posts_per_s": %s, "comments_per_s": %s, "peak_rss_mb": %s, "cpu_s": %s, ' \
         "$(v "$p" seconds)" "$(v "$p" posts_s)" "$(v "$p" comments_s)" "$(v "$p" rss_mb)" "$(v "$p" cpu_s)"
+    printf '"postgres_backend_cpu_s": %s, "comments_per_cpu_s": %s, ' "$(v "$p" server_cpu_s)" "$(v "$p" comments_cpu)"
     printf '"machine_cpu_s": %s, "other_cpu_s": %s, "load_average_before": "%s", "load_average_after": "%s", ' \
         "$(v "$p" machine_cpu_s)" "$(v "$p" other_cpu_s)" "$(v "$p" load_before)" "$(v "$p" load_after)"
     printf '"verdicts": {"comments_per_s": "%s", "peak_rss_mb": "%s"}}' \
