@@ -48,8 +48,7 @@ impl<R: BufRead> WxrReader<R> {
         let lines = Rc::new(Cell::new(0));
         let bytes = Rc::new(Cell::new(0));
         let limit = Rc::new(Cell::new(MAX_EVENT_BYTES));
-        let mut reader =
-            NsReader::from_reader(LineCounter::new(input, lines.clone(), bytes.clone(), limit.clone()));
+        let mut reader = NsReader::from_reader(LineCounter::new(input, lines.clone(), bytes.clone(), limit.clone()));
         reader.config_mut().check_end_names = true;
         WxrReader {
             reader,

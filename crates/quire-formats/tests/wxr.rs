@@ -185,7 +185,12 @@ fn a_file_that_is_not_wxr_is_refused_at_once() {
 #[test]
 fn an_enormous_field_is_reported_with_its_item_and_line_and_the_rest_is_read() {
     let huge = "x".repeat(quire_formats::xml::MAX_FIELD_BYTES + 10);
-    let text = format!("{HEAD}{}{}{}</channel></rss>\n", item(1, "One"), item(2, "Huge").replace("Body", &huge), item(3, "Three"));
+    let text = format!(
+        "{HEAD}{}{}{}</channel></rss>\n",
+        item(1, "One"),
+        item(2, "Huge").replace("Body", &huge),
+        item(3, "Three")
+    );
     let (items, errors) = read(&text);
     let titles: Vec<_> = posts(&items).iter().map(|p| p.title.clone()).collect();
     assert_eq!(titles, ["One", "Three"]);

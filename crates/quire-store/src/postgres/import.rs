@@ -2,16 +2,25 @@
 //! re-import finds what the item became and an interrupted run resumes where it stopped. Import
 //! transactions commit without waiting for the disk (`synchronous_commit = off`, local to each
 //! transaction): a crash loses at most the last moments of the run, never half an item, and the
-//! run resumes; [`PgStore::finish_import`] makes everything durable at the end. A post takes four
-//! round trips: begin, the post with its comments' ids, everything else in one statement, commit.
+//! run resumes; [`PgStore::finish_import`] makes everything durable at the end. Posts are written
+//! on a connection of their own for the run (`synchronous_commit = off` for that session), each in
+//! one statement (atomic by itself): with its comments' ids taken first, two round trips a post.
 
 use quire_core::{CommentId, MediaId, PostId, TermId, ThreadPath, UserId};
-use sqlx::{Postgres, Transaction};
+use std::sync::Arc;
+
+use sqlx::postgres::PgConnection;
+use sqlx::{Connection, Postgres, Transaction};
 use time::OffsetDateTime;
 
 use super::{PgStore, VERSION_CHANNEL, bump_version, conflict_as, micros};
 use crate::free_slug;
 use crate::{ImportPost, ImportTerm, Imported, NewMedia, NewUser, SourceKey, StoreError};
+
+/// The connection of the import run under way, if any: detached from the pool, so that its
+/// session setting never reaches another user of the pool.
+#[derive(Clone, Default)]
+pub(super) struct Session(Arc<tokio::sync::Mutex<Option<PgConnection>>>);
 
 async fn find(tx: &mut Transaction<'static, Postgres>, key: SourceKey<'_>) -> Result<Option<i64>, StoreError> {
     let row: Option<(i64,)> =
@@ -178,8 +187,13 @@ impl PgStore {
         Ok(outcome)
     }
 
-    /// Nothing to set up: each import transaction says itself that it need not wait for the disk.
+    /// Opens the run's own connection for posts, committing without waiting for the disk.
     pub(crate) async fn begin_import(&self) -> Result<(), StoreError> {
+        let mut conn = self.pool.acquire().await?.detach();
+        sqlx::query("SET synchronous_commit = off").execute(&mut conn).await?;
+        if let Some(old) = self.import.0.lock().await.replace(conn) {
+            let _ = old.close().await;
+        }
         Ok(())
     }
 
@@ -188,9 +202,13 @@ impl PgStore {
         Ok(self.pool.begin_with("BEGIN; SET LOCAL synchronous_commit = off").await?)
     }
 
-    /// Makes every import transaction so far durable: a commit that waits for the disk flushes
-    /// the write-ahead log up to it, earlier asynchronous commits included.
+    /// Closes the run's connection and makes every import transaction so far durable: a commit
+    /// that waits for the disk flushes the write-ahead log up to it, earlier asynchronous commits
+    /// (of any session) included.
     pub(crate) async fn finish_import(&self) -> Result<(), StoreError> {
+        if let Some(conn) = self.import.0.lock().await.take() {
+            let _ = conn.close().await;
+        }
         let mut tx = self.begin().await?;
         bump_version(&mut tx).await?;
         tx.commit().await?;
@@ -202,55 +220,37 @@ impl PgStore {
         key: SourceKey<'_>,
         item: &ImportPost,
     ) -> Result<Imported<PostId>, StoreError> {
-        let mut tx = self.begin_import_tx().await?;
-        let post = &item.post;
-        let now = OffsetDateTime::now_utc();
-        let created = item.created_at.unwrap_or(now);
-        let updated = item.updated_at.unwrap_or(created);
-        // The post, unless an earlier run imported it, and ids for its comments, so that each
-        // comment's thread path is known before it is written.
-        let inserted: Option<(i64, Vec<i64>)> = sqlx::query_as(
-            "WITH p AS (INSERT INTO posts (kind, status, slug, title, markdown, html, text, excerpt, content_warning, \
-             featured_media_id, author_id, published_at, created_at, updated_at, comment_status, word_count, \
-             reviewed_item, password, sticky) \
-             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19 \
-             WHERE NOT EXISTS (SELECT 1 FROM import_items WHERE source = $20 AND kind = $21 AND source_id = $22) \
-             RETURNING id) \
-             SELECT id, ARRAY(SELECT nextval(pg_get_serial_sequence('comments', 'id')) FROM generate_series(1, $23)) FROM p",
-        )
-        .bind(post.kind.as_str())
-        .bind(post.status.as_str())
-        .bind(&post.slug)
-        .bind(&post.title)
-        .bind(&post.markdown)
-        .bind(&post.html)
-        .bind(&post.text)
-        .bind(&post.excerpt)
-        .bind(&post.content_warning)
-        .bind(post.featured_media_id.map(|m| m.0))
-        .bind(post.author_id.0)
-        .bind(post.published_at.map(micros))
-        .bind(micros(created))
-        .bind(micros(updated))
-        .bind(post.discussion.as_str())
-        .bind(i64::from(post.word_count))
-        .bind(post.reviewed_item.as_ref().map(sqlx::types::Json))
-        .bind(&item.password)
-        .bind(item.sticky)
-        .bind(key.source)
-        .bind(key.kind)
-        .bind(key.id)
-        .bind(i64::try_from(item.comments.len()).unwrap_or(i64::MAX))
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(conflict_as("that slug"))?;
-        let Some((id, comment_ids)) = inserted else {
-            let existing = find(&mut tx, key).await?.ok_or_else(|| StoreError::Corrupt("import record vanished".into()))?;
-            return Ok(Imported::Existing(PostId(existing)));
+        let mut session = self.import.0.lock().await;
+        let mut pooled;
+        let conn: &mut PgConnection = match session.as_mut() {
+            Some(conn) => conn,
+            None => {
+                pooled = self.pool.acquire().await?;
+                &mut *pooled
+            }
         };
-        write_rest(&mut tx, key, PostId(id), item, &comment_ids).await?;
-        tx.commit().await?;
-        Ok(Imported::Created(PostId(id)))
+        let comment_ids: Vec<i64> = if item.comments.is_empty() {
+            Vec::new()
+        } else {
+            sqlx::query_scalar("SELECT nextval(pg_get_serial_sequence('comments', 'id')) FROM generate_series(1, $1)")
+                .bind(i64::try_from(item.comments.len()).unwrap_or(i64::MAX))
+                .fetch_all(&mut *conn)
+                .await?
+        };
+        match write_post(conn, key, item, &comment_ids).await? {
+            Some(id) => Ok(Imported::Created(PostId(id))),
+            None => {
+                let (id,): (i64,) = sqlx::query_as(
+                    "SELECT quire_id FROM import_items WHERE source = $1 AND kind = $2 AND source_id = $3",
+                )
+                .bind(key.source)
+                .bind(key.kind)
+                .bind(key.id)
+                .fetch_one(&mut *conn)
+                .await?;
+                Ok(Imported::Existing(PostId(id)))
+            }
+        }
     }
 }
 
@@ -271,15 +271,20 @@ struct CommentColumns {
     kind: Vec<&'static str>,
 }
 
-/// The rest of a post in one statement: its terms (made when missing), its comments, the
-/// import records of the post and of every comment, its redirects, and the content version.
-async fn write_rest(
-    tx: &mut Transaction<'static, Postgres>,
+/// A post in one statement, so in one (implicit) transaction: the post, unless an earlier run
+/// imported it, with its terms (made when missing), its comments, the import records of the post
+/// and of every comment, its redirects, and the content version. Every part hangs on the post's
+/// insert, so an imported post writes nothing and answers `None`.
+async fn write_post(
+    conn: &mut PgConnection,
     key: SourceKey<'_>,
-    post: PostId,
     item: &ImportPost,
     comment_ids: &[i64],
-) -> Result<(), StoreError> {
+) -> Result<Option<i64>, StoreError> {
+    let post = &item.post;
+    let now = OffsetDateTime::now_utc();
+    let created = item.created_at.unwrap_or(now);
+    let updated = item.updated_at.unwrap_or(created);
     let mut c = CommentColumns::default();
     let mut paths: Vec<ThreadPath> = Vec::with_capacity(item.comments.len());
     for (comment, id) in item.comments.iter().zip(comment_ids) {
@@ -299,44 +304,76 @@ async fn write_rest(
         c.created_at.push(micros(comment.created_at));
         c.kind.push(comment.kind.as_str());
     }
+    // Import records: every comment's, then the post's own (its id comes from the insert).
     let mut record_kind: Vec<&str> = vec!["comment"; c.id.len()];
     let mut record_source_id: Vec<&str> = item.comments.iter().map(|c| c.source_id.as_str()).collect();
-    let mut record_id = c.id.clone();
+    let mut record_id: Vec<Option<i64>> = c.id.iter().copied().map(Some).collect();
     record_kind.push(key.kind);
     record_source_id.push(key.id);
-    record_id.push(post.0);
+    record_id.push(None);
     // One upsert per old path: the last one wins, as it would one by one.
     let mut redirects: Vec<(&str, &str)> = Vec::with_capacity(item.redirects.len());
     for (from, to) in &item.redirects {
         redirects.retain(|(f, _)| *f != from.as_str());
         redirects.push((from, to));
     }
-    let terms = &item.post.terms;
-    sqlx::query(
-        "WITH wanted AS (SELECT * FROM UNNEST($2::text[], $3::text[], $4::text[], $5::int8[]) AS w(kind, slug, name, position)), \
-         made AS (INSERT INTO terms (kind, slug, name) SELECT kind, slug, name FROM wanted \
+    let terms = &post.terms;
+    let id: Option<i64> = sqlx::query_scalar(
+        "WITH p AS (INSERT INTO posts (kind, status, slug, title, markdown, html, text, excerpt, content_warning, \
+             featured_media_id, author_id, published_at, created_at, updated_at, comment_status, word_count, \
+             reviewed_item, password, sticky) \
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19 \
+             WHERE NOT EXISTS (SELECT 1 FROM import_items WHERE source = $20 AND kind = $21 AND source_id = $22) \
+             RETURNING id), \
+         wanted AS (SELECT * FROM UNNEST($23::text[], $24::text[], $25::text[], $26::int8[]) AS w(kind, slug, name, position)), \
+         made AS (INSERT INTO terms (kind, slug, name) SELECT w.kind, w.slug, w.name FROM wanted w, p \
                   ON CONFLICT (kind, slug) DO NOTHING RETURNING id, kind, slug), \
          linked AS (INSERT INTO post_terms (post_id, term_id, position) \
-                    SELECT $1, t.id, w.position FROM wanted w \
+                    SELECT p.id, t.id, w.position FROM p, wanted w \
                     JOIN (SELECT id, kind, slug FROM made UNION ALL SELECT id, kind, slug FROM terms) t \
                       ON t.kind = w.kind AND t.slug = w.slug \
                     ON CONFLICT DO NOTHING), \
          written AS (INSERT INTO comments (id, post_id, parent_id, path, author_name, author_email, author_url, \
                      user_id, markdown, html, status, created_at, kind) \
-                     SELECT id, $1, parent_id, path, author_name, author_email, author_url, user_id, markdown, html, \
-                     status, created_at, kind FROM UNNEST($6::int8[], $7::int8[], $8::text[], $9::text[], $10::text[], \
-                     $11::text[], $12::int8[], $13::text[], $14::text[], $15::text[], $16::timestamptz[], $17::text[]) \
-                     AS c(id, parent_id, path, author_name, author_email, author_url, user_id, markdown, html, status, \
-                     created_at, kind)), \
+                     SELECT c.id, p.id, c.parent_id, c.path, c.author_name, c.author_email, c.author_url, c.user_id, \
+                     c.markdown, c.html, c.status, c.created_at, c.kind FROM p, UNNEST($27::int8[], $28::int8[], \
+                     $29::text[], $30::text[], $31::text[], $32::text[], $33::int8[], $34::text[], $35::text[], \
+                     $36::text[], $37::timestamptz[], $38::text[]) AS c(id, parent_id, path, author_name, author_email, \
+                     author_url, user_id, markdown, html, status, created_at, kind)), \
          recorded AS (INSERT INTO import_items (source, kind, source_id, quire_id, imported_at) \
-                      SELECT $18, kind, source_id, quire_id, $19 FROM UNNEST($20::text[], $21::text[], $22::int8[]) \
-                      AS r(kind, source_id, quire_id) ON CONFLICT DO NOTHING), \
-         moved AS (INSERT INTO redirects (from_path, to_path) SELECT * FROM UNNEST($23::text[], $24::text[]) \
+                      SELECT $20, r.kind, r.source_id, COALESCE(r.quire_id, p.id), $39 \
+                      FROM p, UNNEST($40::text[], $41::text[], $42::int8[]) AS r(kind, source_id, quire_id) \
+                      ON CONFLICT DO NOTHING), \
+         moved AS (INSERT INTO redirects (from_path, to_path) SELECT m.from_path, m.to_path \
+                   FROM p, UNNEST($43::text[], $44::text[]) AS m(from_path, to_path) \
                    ON CONFLICT (from_path) DO UPDATE SET to_path = excluded.to_path), \
-         bumped AS (UPDATE meta SET value = value + 1 WHERE key = 'content_version' RETURNING value) \
-         SELECT pg_notify($25, value::text) FROM bumped",
+         bumped AS (UPDATE meta SET value = value + 1 WHERE key = 'content_version' AND EXISTS (SELECT 1 FROM p) \
+                    RETURNING value), \
+         notified AS (SELECT pg_notify($45, value::text) FROM bumped) \
+         SELECT p.id FROM p CROSS JOIN (SELECT count(*) FROM notified) AS n",
     )
-    .bind(post.0)
+    .bind(post.kind.as_str())
+    .bind(post.status.as_str())
+    .bind(&post.slug)
+    .bind(&post.title)
+    .bind(&post.markdown)
+    .bind(&post.html)
+    .bind(&post.text)
+    .bind(&post.excerpt)
+    .bind(&post.content_warning)
+    .bind(post.featured_media_id.map(|m| m.0))
+    .bind(post.author_id.0)
+    .bind(post.published_at.map(micros))
+    .bind(micros(created))
+    .bind(micros(updated))
+    .bind(post.discussion.as_str())
+    .bind(i64::from(post.word_count))
+    .bind(post.reviewed_item.as_ref().map(sqlx::types::Json))
+    .bind(&item.password)
+    .bind(item.sticky)
+    .bind(key.source)
+    .bind(key.kind)
+    .bind(key.id)
     .bind(terms.iter().map(|t| t.kind.as_str()).collect::<Vec<_>>())
     .bind(terms.iter().map(|t| t.slug.as_str()).collect::<Vec<_>>())
     .bind(terms.iter().map(|t| t.name.as_str()).collect::<Vec<_>>())
@@ -353,15 +390,15 @@ async fn write_rest(
     .bind(&c.status)
     .bind(&c.created_at)
     .bind(&c.kind)
-    .bind(key.source)
-    .bind(micros(OffsetDateTime::now_utc()))
+    .bind(micros(now))
     .bind(&record_kind)
     .bind(&record_source_id)
     .bind(&record_id)
     .bind(redirects.iter().map(|(f, _)| *f).collect::<Vec<_>>())
     .bind(redirects.iter().map(|(_, t)| *t).collect::<Vec<_>>())
     .bind(VERSION_CHANNEL)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(conflict_as("that slug"))?;
+    Ok(id)
 }

@@ -34,6 +34,8 @@ pub const VERSION_CHANNEL: &str = "quire_version";
 #[derive(Clone)]
 pub struct PgStore {
     pool: PgPool,
+    /// The connection an import run writes its posts on (see `import.rs`), while one runs.
+    import: import::Session,
 }
 
 impl PgStore {
@@ -56,7 +58,7 @@ impl PgStore {
             .connect_with(options)
             .await
             .map_err(|e| StoreError::Setup(format!("cannot connect to PostgreSQL: {e}")))?;
-        Ok(PgStore { pool })
+        Ok(PgStore { pool, import: import::Session::default() })
     }
 
     pub(crate) async fn migrate(&self) -> Result<(), StoreError> {

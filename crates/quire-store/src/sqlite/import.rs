@@ -248,7 +248,8 @@ impl SqliteStore {
         .await
         .map_err(conflict_as("that slug"))?;
         let Some((id, max_comment)) = inserted else {
-            let existing = find(&mut tx, key).await?.ok_or_else(|| StoreError::Corrupt("import record vanished".into()))?;
+            let existing =
+                find(&mut tx, key).await?.ok_or_else(|| StoreError::Corrupt("import record vanished".into()))?;
             return Ok(Imported::Existing(PostId(existing)));
         };
         write_rest(&mut tx, key, PostId(id), item, max_comment).await?;
