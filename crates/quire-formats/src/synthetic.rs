@@ -35,7 +35,7 @@ impl Shape {
 
     /// Whether post `n` is a page.
     pub fn is_page(n: u32) -> bool {
-        n % 10 == 0
+        n.is_multiple_of(10)
     }
 
     /// Pages in the export.
@@ -51,13 +51,13 @@ impl Shape {
 
 /// The source id of the `k`th (0-based) comment of post `n`.
 fn comment_id(shape: &Shape, n: u32, k: u32) -> u64 {
-    let before: u64 = if shape.posts == 0 {
-        0
-    } else {
-        let base = u64::from(shape.comments / shape.posts);
-        let extra = u64::from(shape.comments % shape.posts);
-        let earlier = u64::from(n - 1);
-        earlier * base + earlier.min(extra)
+    let before: u64 = match shape.comments.checked_div(shape.posts) {
+        None => 0,
+        Some(base) => {
+            let extra = u64::from(shape.comments % shape.posts);
+            let earlier = u64::from(n.saturating_sub(1));
+            earlier * u64::from(base) + earlier.min(extra)
+        }
     };
     before + u64::from(k) + 1
 }
@@ -186,7 +186,7 @@ fn write_post(out: &mut impl Write, shape: &Shape, n: u32) -> io::Result<()> {
             31 => "trackback",
             _ => "comment",
         };
-        let approved = if id % 20 == 0 { "0" } else { "1" };
+        let approved = if id.is_multiple_of(20) { "0" } else { "1" };
         let minute = k % 60;
         writeln!(
             out,

@@ -2,7 +2,7 @@
 //! post and comment of the file ends up there exactly once, and neither the killed run nor the
 //! resumed one ever leaves a post without its terms, comments, redirect or import record (each
 //! post is written whole in one transaction). On SQLite, and on PostgreSQL when reachable.
-#![expect(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
+#![expect(clippy::unwrap_used, clippy::indexing_slicing, reason = "tests")]
 
 use std::path::Path;
 use std::process::{Command, Stdio};

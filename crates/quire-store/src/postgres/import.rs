@@ -226,7 +226,7 @@ impl PgStore {
             Some(conn) => conn,
             None => {
                 pooled = self.pool.acquire().await?;
-                &mut *pooled
+                &mut pooled
             }
         };
         let comment_ids: Vec<i64> = if item.comments.is_empty() {
