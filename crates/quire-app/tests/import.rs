@@ -326,6 +326,43 @@ async fn a_ghost_export_imports_posts_tags_authors_and_feature_images(site: Site
     assert_eq!(broken.failed[0].line, 2, "{:?}", broken.failed);
 }
 
+async fn galleries_show_their_images_in_wordpress_order(site: Site) {
+    let app = &site.app;
+    let attachment = |id: u32, order: u32| {
+        format!(
+            "<item>\n<title>Picture {id}</title>\n<wp:post_id>{id}</wp:post_id>\n<wp:post_type>attachment</wp:post_type>\n<wp:post_parent>10</wp:post_parent>\n<wp:menu_order>{order}</wp:menu_order>\n<wp:attachment_url>https://old.example/pic-{id}.jpg</wp:attachment_url>\n</item>\n"
+        )
+    };
+    let post = |id: u32, body: &str| {
+        format!(
+            "<item>\n<title>Gallery {id}</title>\n<wp:post_id>{id}</wp:post_id>\n<wp:post_type>post</wp:post_type>\n<wp:status>publish</wp:status>\n<wp:post_date_gmt>2020-01-01 10:00:00</wp:post_date_gmt>\n<content:encoded><![CDATA[{body}]]></content:encoded>\n</item>\n"
+        )
+    };
+    let text = format!(
+        "{HEAD}{}{}{}{}{}{}</channel></rss>\n",
+        attachment(11, 2),
+        attachment(12, 1),
+        attachment(13, 3),
+        post(10, "[gallery]"),
+        post(20, "[gallery ids=\"13,11,12\"]"),
+        post(30, "[gallery order=\"DESC\" id=\"10\"]"),
+    );
+    let report = import(app, &text, &ImportOptions::default()).await;
+    assert!(report.failed.is_empty(), "{:?}", report.failed);
+    let order = |slug: &'static str| async move {
+        let html = app.store().post_by_slug(PostKind::Post, slug).await.unwrap().unwrap().html;
+        let mut found: Vec<(usize, u32)> =
+            [11, 12, 13].into_iter().filter_map(|id| html.find(&format!("pic-{id}.jpg")).map(|at| (at, id))).collect();
+        found.sort();
+        found.into_iter().map(|(_, id)| id).collect::<Vec<_>>()
+    };
+    // Without ids: the post's own images by menu order; with ids: exactly as listed.
+    assert_eq!(order("gallery-10").await, [12, 11, 13]);
+    assert_eq!(order("gallery-20").await, [13, 11, 12]);
+    // Another post's images, newest order first.
+    assert_eq!(order("gallery-30").await, [13, 11, 12]);
+}
+
 macro_rules! on_both_backends {
     ($($name:ident),+ $(,)?) => {
         mod sqlite {
@@ -347,4 +384,5 @@ on_both_backends!(
     an_export_restored_into_a_fresh_site_gives_every_row_and_every_page_back,
     a_wxr_export_has_the_fixtures_structure_and_reads_back_whole,
     a_ghost_export_imports_posts_tags_authors_and_feature_images,
+    galleries_show_their_images_in_wordpress_order,
 );

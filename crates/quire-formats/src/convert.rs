@@ -18,7 +18,7 @@ pub struct Converted {
 pub trait Attachments {
     /// The address of an attachment by its source id, with its alt text.
     fn image(&self, source_id: &str) -> Option<(String, String)>;
-    /// Images attached to a post, in upload order.
+    /// Images attached to a post, in WordPress's gallery order (`menu_order`, then id).
     fn children(&self, post_source_id: &str) -> Vec<(String, String)>;
 }
 
@@ -307,7 +307,8 @@ fn caption(code: &Shortcode, content: &str) -> String {
     format!("<figure>{media}{figcaption}</figure>")
 }
 
-/// `[gallery ids="1,2"]` or `[gallery]` (the post's own images) → its images in a figure.
+/// `[gallery ids="1,2"]` (in that order), or `[gallery]` (the images of the post, or of the
+/// post `id="…"`, in gallery order; `order="DESC"` reverses it) → its images in a figure.
 fn gallery(code: &Shortcode, work: &mut Work<'_>) -> Option<String> {
     let images: Vec<(String, String)> = match attr(&code.attrs, "ids").or_else(|| attr(&code.attrs, "include")) {
         Some(ids) => {
@@ -320,7 +321,13 @@ fn gallery(code: &Shortcode, work: &mut Work<'_>) -> Option<String> {
             }
             found
         }
-        None => work.attachments.children(work.post),
+        None => {
+            let mut own = work.attachments.children(attr(&code.attrs, "id").unwrap_or(work.post));
+            if attr(&code.attrs, "order").is_some_and(|o| o.eq_ignore_ascii_case("desc")) {
+                own.reverse();
+            }
+            own
+        }
     };
     if images.is_empty() {
         return None;

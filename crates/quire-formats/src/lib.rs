@@ -7,6 +7,7 @@ pub mod convert;
 pub mod dates;
 pub mod ghost;
 pub mod plan;
+pub mod synthetic;
 pub mod wxr;
 pub mod wxr_out;
 pub mod xml;

@@ -177,6 +177,9 @@ pub struct Attachment {
     pub caption: Option<String>,
     /// Source id of the post it was uploaded to.
     pub parent: Option<String>,
+    /// Place among the post's attachments (WordPress `menu_order`): a `[gallery]` without ids
+    /// shows them in this order, then by id.
+    pub menu_order: i64,
     /// Uploader's source id.
     pub author: Option<String>,
 }

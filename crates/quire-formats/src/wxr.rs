@@ -14,7 +14,7 @@ use quire_core::{CommentKind, CommentStatus, Discussion, PostKind, PostStatus, T
 use time::OffsetDateTime;
 
 use crate::plan::{Attachment, Author, CommentItem, Item, Located, PostItem, Site, TermItem};
-use crate::xml::{LineCounter, MAX_FIELD_BYTES, Node, Ns, resolve_entity};
+use crate::xml::{LineCounter, MAX_ENTRY_BYTES, MAX_EVENT_BYTES, MAX_FIELD_BYTES, Node, Ns, resolve_entity};
 use crate::{ItemError, dates};
 
 /// Streams the plan of a WXR file.
@@ -22,6 +22,9 @@ pub struct WxrReader<R: BufRead> {
     reader: NsReader<LineCounter<R>>,
     lines: Rc<Cell<u64>>,
     bytes: Rc<Cell<u64>>,
+    limit: Rc<Cell<u64>>,
+    /// Text kept for the entry being read so far.
+    entry_bytes: usize,
     buf: Vec<u8>,
     depth: usize,
     stack: Vec<Node>,
@@ -44,12 +47,15 @@ impl<R: BufRead> WxrReader<R> {
     pub fn new(input: R) -> Self {
         let lines = Rc::new(Cell::new(0));
         let bytes = Rc::new(Cell::new(0));
-        let mut reader = NsReader::from_reader(LineCounter::new(input, lines.clone(), bytes.clone()));
+        let limit = Rc::new(Cell::new(MAX_EVENT_BYTES));
+        let mut reader = NsReader::from_reader(LineCounter::new(input, lines.clone(), bytes.clone(), limit.clone()));
         reader.config_mut().check_end_names = true;
         WxrReader {
             reader,
             lines,
             bytes,
+            limit,
+            entry_bytes: 0,
             buf: Vec::new(),
             depth: 0,
             stack: Vec::new(),
@@ -86,12 +92,26 @@ impl<R: BufRead> WxrReader<R> {
             self.broken.get_or_insert(what);
             return;
         }
+        if self.entry_bytes + text.len() > MAX_ENTRY_BYTES {
+            let what = format!("the entry is larger than {} MiB", MAX_ENTRY_BYTES / 1024 / 1024);
+            self.broken.get_or_insert(what);
+            return;
+        }
+        self.entry_bytes += text.len();
         node.text.push_str(text);
     }
 
     fn next_event(&mut self) -> Option<Result<Located<Item>, ItemError>> {
         loop {
             self.buf.clear();
+            if self.buf.capacity() > 1024 * 1024 {
+                self.buf = Vec::new(); // a huge field's buffer is not kept for the rest of the file
+            }
+            if self.stack.is_empty() {
+                self.entry_bytes = 0;
+            }
+            // Only quick-xml's look-ahead lies between what was counted and what it consumed.
+            self.limit.set(self.bytes.get().saturating_add(MAX_EVENT_BYTES));
             let (ns, event) = match self.reader.read_resolved_event_into(&mut self.buf) {
                 Ok((ResolveResult::Bound(ns), event)) => (Ns::of(Some(ns.as_ref())), event),
                 Ok((ResolveResult::Unbound, event)) => (Ns::Rss, event),
@@ -417,6 +437,7 @@ fn item(node: &Node) -> Result<Item, String> {
                 alt: meta.get("_wp_attachment_image_alt").cloned().filter(|a| !a.is_empty()),
                 caption: node.text_of(Ns::Excerpt, "encoded"),
                 parent: node.text_of(Ns::Wp, "post_parent").filter(|p| p != "0"),
+                menu_order: node.text_of(Ns::Wp, "menu_order").and_then(|o| o.parse().ok()).unwrap_or(0),
                 author,
             }));
         }

@@ -9,22 +9,45 @@ use std::rc::Rc;
 /// rather than held in memory.
 pub const MAX_FIELD_BYTES: usize = 16 * 1024 * 1024;
 
-/// A `BufRead` that counts the newlines quick-xml has consumed, so the current line is known.
+/// Largest single XML event (one text or CDATA section, one tag): quick-xml holds an event whole
+/// before handing it over, so past this the reading stops rather than let memory grow without
+/// bound. Fields between [`MAX_FIELD_BYTES`] and this are reported and skipped, the rest read on.
+pub const MAX_EVENT_BYTES: u64 = 4 * MAX_FIELD_BYTES as u64;
+
+/// Largest text of one entry (a post with all its comments): a bigger one is reported and
+/// skipped, and its text is not kept meanwhile.
+pub const MAX_ENTRY_BYTES: usize = 256 * 1024 * 1024;
+
+/// A `BufRead` that counts the newlines quick-xml has consumed, so the current line is known,
+/// and refuses to read past a limit its owner moves forward event by event.
 pub struct LineCounter<R> {
     inner: R,
     lines: Rc<Cell<u64>>,
     bytes: Rc<Cell<u64>>,
+    limit: Rc<Cell<u64>>,
 }
 
 impl<R: BufRead> LineCounter<R> {
-    /// Wraps `inner`; `lines` counts newlines consumed so far, `bytes` the bytes.
-    pub fn new(inner: R, lines: Rc<Cell<u64>>, bytes: Rc<Cell<u64>>) -> Self {
-        LineCounter { inner, lines, bytes }
+    /// Wraps `inner`; `lines` counts newlines consumed so far, `bytes` the bytes; reading past
+    /// byte `limit` fails.
+    pub fn new(inner: R, lines: Rc<Cell<u64>>, bytes: Rc<Cell<u64>>, limit: Rc<Cell<u64>>) -> Self {
+        LineCounter { inner, lines, bytes, limit }
+    }
+
+    fn check_limit(&self) -> std::io::Result<()> {
+        if self.bytes.get() > self.limit.get() {
+            return Err(std::io::Error::other(format!(
+                "one field is larger than {} MiB, too large to read",
+                MAX_EVENT_BYTES / 1024 / 1024
+            )));
+        }
+        Ok(())
     }
 }
 
 impl<R: BufRead> std::io::Read for LineCounter<R> {
     fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        self.check_limit()?;
         let n = self.inner.read(out)?;
         let newlines = out.get(..n).map_or(0, |b| b.iter().filter(|c| **c == b'\n').count());
         self.lines.set(self.lines.get() + newlines as u64);
@@ -35,6 +58,7 @@ impl<R: BufRead> std::io::Read for LineCounter<R> {
 
 impl<R: BufRead> BufRead for LineCounter<R> {
     fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        self.check_limit()?;
         self.inner.fill_buf()
     }
 

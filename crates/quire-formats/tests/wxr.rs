@@ -181,3 +181,56 @@ fn a_file_that_is_not_wxr_is_refused_at_once() {
     let (_, errors) = read("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<rss></rss>");
     assert!(errors[0].message.contains("iso-8859-1"), "{errors:?}");
 }
+
+#[test]
+fn an_enormous_field_is_reported_with_its_item_and_line_and_the_rest_is_read() {
+    let huge = "x".repeat(quire_formats::xml::MAX_FIELD_BYTES + 10);
+    let text = format!(
+        "{HEAD}{}{}{}</channel></rss>\n",
+        item(1, "One"),
+        item(2, "Huge").replace("Body", &huge),
+        item(3, "Three")
+    );
+    let (items, errors) = read(&text);
+    let titles: Vec<_> = posts(&items).iter().map(|p| p.title.clone()).collect();
+    assert_eq!(titles, ["One", "Three"]);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].line, 12);
+    assert!(errors[0].item.as_deref().unwrap().contains("Huge"), "{errors:?}");
+    assert!(errors[0].message.contains("larger than 16 MiB"), "{errors:?}");
+}
+
+/// A post whose body never ends: `<content:encoded><![CDATA[xxxx…` forever.
+struct Endless {
+    head: std::io::Cursor<Vec<u8>>,
+    given: u64,
+}
+
+impl std::io::Read for Endless {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.head.read(out)?;
+        if n > 0 {
+            return Ok(n);
+        }
+        out.fill(b'x');
+        self.given += out.len() as u64;
+        Ok(out.len())
+    }
+}
+
+#[test]
+fn a_field_without_end_stops_the_reading_instead_of_filling_memory() {
+    let head = format!("{HEAD}{}<item>\n<title>Endless</title>\n<content:encoded><![CDATA[", item(1, "One"));
+    let endless = Endless { head: std::io::Cursor::new(head.into_bytes()), given: 0 };
+    let mut reader = WxrReader::new(BufReader::new(endless));
+    let first = reader.next().unwrap().unwrap();
+    assert!(matches!(first.item, Item::Site(_)));
+    assert!(matches!(reader.next().unwrap().unwrap().item, Item::Post(_)));
+    let error = reader.next().unwrap().unwrap_err();
+    assert!(error.message.contains("too large"), "{error:?}");
+    assert_eq!(error.line, 12, "{error:?}");
+    assert!(error.item.as_deref().unwrap().contains("Endless"), "{error:?}");
+    assert!(reader.next().is_none());
+    let read = reader.bytes_read();
+    assert!(read <= quire_formats::xml::MAX_EVENT_BYTES + 1024 * 1024, "read {read} bytes");
+}

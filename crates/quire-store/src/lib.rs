@@ -474,6 +474,17 @@ impl Store {
 
     // --- imports -----------------------------------------------------------------------------
 
+    /// Starts an import run: until [`Store::finish_import`], the `import_*` calls commit without
+    /// waiting for the disk (each item still whole or absent after a crash; the run resumes).
+    pub async fn begin_import(&self) -> Result<(), StoreError> {
+        dispatch!(self, s => s.begin_import().await)
+    }
+
+    /// Ends an import run with one durable commit that covers every item imported before it.
+    pub async fn finish_import(&self) -> Result<(), StoreError> {
+        dispatch!(self, s => s.finish_import().await)
+    }
+
     /// What a source item became in an earlier import, if it was imported.
     pub async fn imported(&self, key: SourceKey<'_>) -> Result<Option<i64>, StoreError> {
         dispatch!(self, s => s.imported(key).await)

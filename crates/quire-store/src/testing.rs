@@ -132,6 +132,15 @@ impl Drop for TestDatabase {
 /// The single number `sql` (a `SELECT COUNT(*) …`) answers on the database at `url`, for tests
 /// outside this crate that check rows the store has no call for.
 pub async fn count(url: &str, sql: &str) -> i64 {
+    match try_count(url, sql).await {
+        Ok(n) => n,
+        Err(e) => panic!("{sql}: {e}"),
+    }
+}
+
+/// Like [`count`], but says why it could not count (the database or table is not there yet,
+/// e.g. while another process is still creating it).
+pub async fn try_count(url: &str, sql: &str) -> Result<i64, String> {
     let run = async {
         if url.starts_with("postgres") {
             let pool = sqlx::PgPool::connect(url).await?;
@@ -145,10 +154,7 @@ pub async fn count(url: &str, sql: &str) -> i64 {
             Ok(n)
         }
     };
-    match run.await {
-        Ok(n) => n,
-        Err(e) => panic!("{sql}: {e}"),
-    }
+    run.await.map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

@@ -78,6 +78,9 @@ pub fn decode_query(raw: Option<&str>) -> Result<ReaderQuery, String> {
                     .ok_or_else(|| format!("The comment number {value:?} is not a positive whole number."))?;
                 query.reply_to = Some(id);
             }
+            "p" | "page_id" if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) => {
+                query.old_address = Some(format!("{key}={value}"));
+            }
             _ => {}
         }
     }
@@ -96,6 +99,10 @@ pub fn cache_key(path: &str, query: &ReaderQuery) -> String {
     }
     if let Some(id) = query.reply_to {
         key.push_str(&format!("&replytocom={id}"));
+    }
+    if let Some(old) = &query.old_address {
+        key.push('&');
+        key.push_str(old);
     }
     key
 }
@@ -116,7 +123,11 @@ mod tests {
     #[test]
     fn queries_keep_what_pages_use_and_refuse_nonsense() {
         let q = decode_query(Some("s=never+let&utm_source=x&page=2"));
-        assert_eq!(q, Ok(ReaderQuery { search: Some("never let".into()), page: Some(2), reply_to: None }));
+        assert_eq!(q, Ok(ReaderQuery { search: Some("never let".into()), page: Some(2), ..Default::default() }));
+        let old = decode_query(Some("p=19")).unwrap_or_default();
+        assert_eq!(old.old_address.as_deref(), Some("p=19"));
+        assert_eq!(cache_key("/", &old), "/&p=19");
+        assert_eq!(decode_query(Some("page_id=x")).map(|q| q.old_address), Ok(None));
         assert!(decode_query(Some("page=0")).is_err());
         assert!(decode_query(Some("page=abc")).is_err());
         assert!(decode_query(Some("q=%FF")).is_err());

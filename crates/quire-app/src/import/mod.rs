@@ -6,6 +6,7 @@
 mod posts;
 mod report;
 mod wordpress;
+mod writer;
 
 use std::path::PathBuf;
 

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use quire_core::{CommentKind, MediaId, PostKind, PostStatus, TermKind, UserId};
+use quire_core::{CommentKind, MediaId, PostStatus, TermKind, UserId};
 use quire_formats::Located;
 use quire_formats::convert;
 use quire_formats::plan::PostItem;
@@ -170,28 +170,20 @@ impl PlannedPost {
 }
 
 impl App {
+    /// Everything about a post that does not depend on what is already written: its rendered
+    /// body, terms, comments and old addresses. The writer gives it its final slug.
     #[expect(clippy::too_many_arguments, reason = "one call site; a struct would only rename them")]
-    pub(super) async fn store_post(
+    pub(super) async fn prepare_post(
         &self,
         run: &mut Run,
         line: u64,
         label: &str,
-        key: SourceKey<'_>,
         item: PostItem,
         draft: PlannedPost,
         author: UserId,
         featured_media_id: Option<MediaId>,
         comments: Vec<ImportComment>,
-    ) -> Result<(), Error> {
-        let mut slug = draft.slug.clone();
-        let mut n = 2;
-        while self.store().post_by_slug(item.kind, &slug).await?.is_some() {
-            slug = format!("{}-{n}", draft.slug);
-            n += 1;
-        }
-        if slug != draft.slug {
-            run.report.note(line, label, format!("slug {:?} was taken; it is now {slug:?}", draft.slug));
-        }
+    ) -> Result<ReadyPost, Error> {
         let rendered = self.render_markdown(&draft.markdown).await?;
         let terms = item
             .categories
@@ -203,30 +195,16 @@ impl App {
                 (!slug.is_empty()).then(|| TermRef { kind, slug, name: n.clone() })
             })
             .collect();
-        let settings = self.settings().await;
-        let new_path = match (item.kind, draft.published_at) {
-            (PostKind::Page, _) => Some(format!("/{slug}/")),
-            (PostKind::Post, Some(at)) if !settings.permalink.contains("post_id") => {
-                Some(settings.permalink_pattern().path_for(&slug, 0, at.date()))
-            }
-            _ => None,
-        };
-        let redirects: Vec<(String, String)> = match &new_path {
-            Some(to) => std::iter::once(item.link.as_deref())
-                .chain(item.aliases.iter().map(|a| Some(a.as_str())))
-                .flatten()
-                .filter_map(|old| old_path(old, &run.site_url))
-                .filter(|from| from != to)
-                .map(|from| (from, to.clone()))
-                .collect(),
-            None => Vec::new(),
-        };
-        let kinds: Vec<CommentKind> = comments.iter().map(|c| c.kind).collect();
+        let old_paths = std::iter::once(item.link.as_deref())
+            .chain(item.aliases.iter().map(|a| Some(a.as_str())))
+            .flatten()
+            .filter_map(|old| old_path(old, &run.site_url))
+            .collect();
         let import = ImportPost {
             post: NewPost {
                 kind: item.kind,
                 status: draft.status,
-                slug,
+                slug: draft.slug,
                 title: draft.title,
                 markdown: draft.markdown,
                 html: rendered.html,
@@ -241,22 +219,24 @@ impl App {
                 terms,
                 reviewed_item: None,
             },
-            password: item.password.clone(),
+            password: item.password,
             sticky: item.sticky,
             created_at: draft.published_at,
             updated_at: item.modified_at,
             comments,
-            redirects,
+            redirects: Vec::new(),
         };
-        let imported = self.store().import_post(key, &import).await?;
-        let kind_name = if item.kind == PostKind::Page { "pages" } else { "posts" };
-        run.report.count(kind_name, imported.is_created());
-        if imported.is_created() {
-            count_comments(&mut run.report, kinds.into_iter());
-            run.report.count_created("redirects", import.redirects.len() as u64);
-        }
-        Ok(())
+        Ok(ReadyPost { line, label: label.to_string(), source_id: item.source_id, import, old_paths })
     }
+}
+
+/// A post ready to be written: all but its final slug and the redirects to it.
+pub(super) struct ReadyPost {
+    pub(super) line: u64,
+    pub(super) label: String,
+    pub(super) source_id: String,
+    pub(super) import: ImportPost,
+    pub(super) old_paths: Vec<String>,
 }
 
 /// The path of an old address on the source site (`https://old.example/2019/x/` → `/2019/x/`).

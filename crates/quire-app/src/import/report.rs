@@ -79,6 +79,20 @@ impl ImportReport {
         self.notes.push(Entry { line, item: item.into(), message: message.into() });
     }
 
+    /// Adds what another part of the same run found (the writer's counts and notes), keeping
+    /// failures and notes in the order of the source.
+    pub(crate) fn absorb(&mut self, other: ImportReport) {
+        for (kind, counts) in other.counts {
+            let mine = self.counts.entry(kind).or_default();
+            mine.created += counts.created;
+            mine.existing += counts.existing;
+        }
+        self.failed.extend(other.failed);
+        self.failed.sort_by_key(|e| e.line);
+        self.notes.extend(other.notes);
+        self.notes.sort_by_key(|e| e.line);
+    }
+
     /// A few lines for the terminal.
     pub fn summary(&self) -> String {
         let mut out = String::new();

@@ -12,6 +12,7 @@ use quire_formats::plan::{Attachment, Author, Item, PostItem, TermItem};
 use quire_store::{ImportTerm, NewMedia, NewUser, SourceKey};
 
 use super::posts::{PlannedPost, count_comments, mime_of, plan_comments, safe_join, storage_key};
+use super::writer::Writer;
 use super::{ImportOptions, ImportReport, Progress, spawn_parser};
 use crate::{App, Error};
 
@@ -25,8 +26,11 @@ pub(super) struct Run {
     pub(super) authors: HashMap<String, UserId>,
     pub(super) categories: HashMap<String, TermId>,
     pub(super) images: HashMap<String, (String, String)>,
-    pub(super) children: HashMap<String, Vec<String>>,
+    /// Attachments of each post as (menu order, numeric id, source id).
+    pub(super) children: HashMap<String, Vec<(i64, u64, String)>>,
     pub(super) report: ImportReport,
+    /// Where converted posts go to be written (none on a dry run).
+    pub(super) writer: Option<Writer>,
 }
 
 impl Attachments for Run {
@@ -35,7 +39,10 @@ impl Attachments for Run {
     }
 
     fn children(&self, post: &str) -> Vec<(String, String)> {
-        self.children.get(post).map(|ids| ids.iter().filter_map(|id| self.image(id)).collect()).unwrap_or_default()
+        let Some(own) = self.children.get(post) else { return Vec::new() };
+        let mut own: Vec<&(i64, u64, String)> = own.iter().collect();
+        own.sort();
+        own.into_iter().filter_map(|(_, _, id)| self.image(id)).collect()
     }
 }
 
@@ -82,7 +89,9 @@ impl App {
         self.import_items("ghost", items, options, progress).await
     }
 
-    /// Stores the items a parser sends, one transaction each.
+    /// Stores the items a parser sends, one transaction each. Posts are converted here and
+    /// written by a writer task, so converting the next post overlaps writing this one; the run
+    /// commits without waiting for the disk and ends with one durable commit.
     async fn import_items(
         &self,
         format: &str,
@@ -93,6 +102,36 @@ impl App {
         let mut run = Run { source: format!("{format}:"), format: format.to_string(), ..Run::default() };
         run.report.format = format.to_string();
         run.report.dry_run = options.dry_run;
+        if !options.dry_run {
+            self.store().begin_import().await?;
+        }
+        let read = self.read_items(&mut run, &mut items, options, progress).await;
+        let written = match run.writer.take() {
+            Some(writer) => writer.finish().await,
+            None => Ok(ImportReport::default()),
+        };
+        if !options.dry_run {
+            // Also after a failure: what was imported is kept, durably, and the run can resume.
+            self.store().finish_import().await?;
+        }
+        // The writer's own failure explains a reading loop that stopped because it was gone.
+        let written = written?;
+        read?;
+        run.report.absorb(written);
+        if !options.dry_run {
+            self.refresh().await?;
+        }
+        Ok(run.report)
+    }
+
+    async fn read_items(
+        &self,
+        run: &mut Run,
+        items: &mut tokio::sync::mpsc::Receiver<super::Parsed>,
+        options: &ImportOptions,
+        progress: Progress<'_>,
+    ) -> Result<(), Error> {
+        let format = run.format.clone();
         while let Some((next, bytes)) = items.recv().await {
             progress(bytes);
             let located = match next {
@@ -110,10 +149,10 @@ impl App {
                     run.site_url = site.url;
                     Ok(())
                 }
-                Item::Author(author) => self.import_author(&mut run, line, &author, options).await,
-                Item::Term(term) => self.import_wp_term(&mut run, line, &term, options).await,
-                Item::Attachment(attachment) => self.import_attachment(&mut run, line, &attachment, options).await,
-                Item::Post(post) => self.import_wp_post(&mut run, line, *post, options).await,
+                Item::Author(author) => self.import_author(run, line, &author, options).await,
+                Item::Term(term) => self.import_wp_term(run, line, &term, options).await,
+                Item::Attachment(attachment) => self.import_attachment(run, line, &attachment, options).await,
+                Item::Post(post) => self.import_wp_post(run, line, *post, options).await,
                 Item::Unsupported { what, .. } => {
                     *run.report.skipped.entry(what).or_default() += 1;
                     Ok(())
@@ -126,10 +165,7 @@ impl App {
                 }
             }
         }
-        if !options.dry_run {
-            self.refresh().await?;
-        }
-        Ok(run.report)
+        Ok(())
     }
 
     async fn import_author(
@@ -258,7 +294,9 @@ impl App {
         options: &ImportOptions,
     ) -> Result<(), Error> {
         if let Some(parent) = &attachment.parent {
-            run.children.entry(parent.clone()).or_default().push(attachment.source_id.clone());
+            let number = attachment.source_id.parse().unwrap_or(u64::MAX);
+            let place = (attachment.menu_order, number, attachment.source_id.clone());
+            run.children.entry(parent.clone()).or_default().push(place);
         }
         let alt = attachment.alt.clone().unwrap_or_default();
         let local = match (&options.media_dir, &attachment.file) {
@@ -383,6 +421,13 @@ impl App {
                 None => None,
             },
         };
-        self.store_post(run, line, &label, key, item, draft, author, featured_media_id, comments).await
+        let ready = self.prepare_post(run, line, &label, item, draft, author, featured_media_id, comments).await?;
+        if run.writer.is_none() {
+            run.writer = Some(Writer::start(self, run.source.clone()));
+        }
+        match &run.writer {
+            Some(writer) if writer.send(ready).await => Ok(()),
+            _ => Err(Error::Io(std::io::Error::other("the import writer stopped"))),
+        }
     }
 }

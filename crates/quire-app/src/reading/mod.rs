@@ -24,6 +24,9 @@ pub struct ReaderQuery {
     pub page: Option<u32>,
     /// `replytocom`: the comment the form should answer (WordPress's no-JavaScript reply link).
     pub reply_to: Option<i64>,
+    /// `p=N` or `page_id=N`: a WordPress address from before pretty permalinks (e.g. `p=19`),
+    /// answered with the redirect an import recorded for it.
+    pub old_address: Option<String>,
 }
 
 /// What a public URL turned out to be.
@@ -42,6 +45,11 @@ pub enum Resolved {
 impl App {
     /// Resolves a public path (with the reader's query-string parameters) to its content.
     pub async fn resolve(&self, path: &str, query: &ReaderQuery) -> Result<Resolved, Error> {
+        if let Some(old) = &query.old_address
+            && let Some(to) = self.store().redirect(&format!("{path}?{old}")).await?
+        {
+            return Ok(Resolved::MovedTo(to));
+        }
         let search = query.search.as_deref();
         let settings = self.settings().await;
         let route = Route::parse(path, &settings.permalink_pattern());

@@ -11,8 +11,8 @@ mod import;
 mod keys;
 mod mail;
 mod media;
-mod moderation;
 mod media_library;
+mod moderation;
 mod posts;
 mod rows;
 mod search;
@@ -41,12 +41,14 @@ pub struct PgStore {
     pool: PgPool,
     /// A read replica for reads that may lag (see [`crate::Store::for_reading`]).
     replica: Option<PgPool>,
+    /// The connection an import run writes its posts on (see `import.rs`), while one runs.
+    import: import::Session,
 }
 
 impl PgStore {
     /// Connects to the database named by a `postgres://` or `postgresql://` URL.
     pub async fn connect(url: &str) -> Result<PgStore, StoreError> {
-        Ok(PgStore { pool: Self::connect_pool(url).await?, replica: None })
+        Ok(PgStore { pool: Self::connect_pool(url).await?, replica: None, import: import::Session::default() })
     }
 
     /// Connects to the primary at `url` and a read replica at `read_url`.
@@ -54,7 +56,7 @@ impl PgStore {
         let pool = Self::connect_pool(url).await?;
         let replica =
             Self::connect_pool(read_url).await.map_err(|e| StoreError::Setup(format!("read replica: {e}")))?;
-        Ok(PgStore { pool, replica: Some(replica) })
+        Ok(PgStore { pool, replica: Some(replica), import: import::Session::default() })
     }
 
     /// The replica as a store of its own, when it has replayed every write up to content version
@@ -65,7 +67,7 @@ impl PgStore {
         let query = sqlx::query_as::<_, (i64,)>("SELECT value FROM meta WHERE key = 'content_version'");
         match tokio::time::timeout(Duration::from_secs(1), query.fetch_one(replica)).await {
             Ok(Ok((version,))) if u64::try_from(version).is_ok_and(|v| v >= min_version) => {
-                Some(PgStore { pool: replica.clone(), replica: None })
+                Some(PgStore { pool: replica.clone(), replica: None, import: import::Session::default() })
             }
             Ok(Ok(_)) => None,
             Ok(Err(e)) => {

@@ -1,17 +1,21 @@
 //! Imports on SQLite: each source item in one transaction with its `import_items` row, so a
-//! re-import finds what the item became and an interrupted run resumes where it stopped.
+//! re-import finds what the item became and an interrupted run resumes where it stopped. During
+//! an import the writer connection commits without syncing the disk (`synchronous = NORMAL`: in
+//! WAL mode a crash of the process loses nothing, a crash of the machine at most the last moments
+//! of the run, never half an item); [`SqliteStore::finish_import`] makes everything durable.
+//! A post takes four calls to the database thread: begin, the post (with the highest comment id),
+//! everything else as one batch of statements, commit.
 
 use quire_core::{CommentId, MediaId, PostId, TermId, ThreadPath, UserId};
 use sqlx::{QueryBuilder, Sqlite, Transaction};
 use time::OffsetDateTime;
 
-use super::terms::attach_terms;
 use super::{SqliteStore, bump_version, conflict_as};
 use crate::free_slug;
 use crate::timestamp::to_db;
 use crate::{ImportPost, ImportTerm, Imported, NewMedia, NewUser, SourceKey, StoreError};
 
-/// Rows per multi-row INSERT, well under SQLite's limit of bound variables.
+/// Comments per multi-row INSERT, well under SQLite's limit of bound variables per statement.
 const BATCH: usize = 500;
 
 async fn find(tx: &mut Transaction<'static, Sqlite>, key: SourceKey<'_>) -> Result<Option<i64>, StoreError> {
@@ -41,6 +45,24 @@ async fn record(tx: &mut Transaction<'static, Sqlite>, key: SourceKey<'_>, id: i
 }
 
 impl SqliteStore {
+    /// Lets the writer connection commit without syncing the disk until [`Self::finish_import`].
+    pub(crate) async fn begin_import(&self) -> Result<(), StoreError> {
+        sqlx::query("PRAGMA synchronous = NORMAL").execute(&self.write).await?;
+        Ok(())
+    }
+
+    /// Syncs the disk again on every commit, and makes the import durable: a commit with
+    /// `synchronous = FULL` syncs the write-ahead log, every earlier commit in it included. The
+    /// log, grown by the import, is then checkpointed into the database and emptied.
+    pub(crate) async fn finish_import(&self) -> Result<(), StoreError> {
+        sqlx::query("PRAGMA synchronous = FULL").execute(&self.write).await?;
+        let mut tx = self.begin().await?;
+        bump_version(&mut tx).await?;
+        tx.commit().await?;
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.write).await?;
+        Ok(())
+    }
+
     pub(crate) async fn imported(&self, key: SourceKey<'_>) -> Result<Option<i64>, StoreError> {
         let row: Option<(i64,)> =
             sqlx::query_as("SELECT quire_id FROM import_items WHERE source = ? AND kind = ? AND source_id = ?")
@@ -185,18 +207,20 @@ impl SqliteStore {
         item: &ImportPost,
     ) -> Result<Imported<PostId>, StoreError> {
         let mut tx = self.begin().await?;
-        if let Some(id) = find(&mut tx, key).await? {
-            return Ok(Imported::Existing(PostId(id)));
-        }
         let post = &item.post;
         let now = OffsetDateTime::now_utc();
         let created = item.created_at.unwrap_or(now);
         let updated = item.updated_at.unwrap_or(created);
-        let (id,): (i64,) = sqlx::query_as(
+        // The post, unless an earlier run imported it, and the highest comment id: ids for its
+        // comments are taken after it (this transaction holds the only write lock), so each
+        // comment's thread path is known before it is written.
+        let inserted: Option<(i64, i64)> = sqlx::query_as(
             "INSERT INTO posts (kind, status, slug, title, markdown, html, text, excerpt, content_warning, \
              featured_media_id, author_id, published_at, created_at, updated_at, comment_status, word_count, \
              reviewed_item, password, sticky) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? \
+             WHERE NOT EXISTS (SELECT 1 FROM import_items WHERE source = ? AND kind = ? AND source_id = ?) \
+             RETURNING id, (SELECT COALESCE(MAX(id), 0) FROM comments)",
         )
         .bind(post.kind.as_str())
         .bind(post.status.as_str())
@@ -217,56 +241,62 @@ impl SqliteStore {
         .bind(post.reviewed_item.as_ref().and_then(|r| serde_json::to_string(r).ok()))
         .bind(&item.password)
         .bind(item.sticky)
-        .fetch_one(&mut *tx)
+        .bind(key.source)
+        .bind(key.kind)
+        .bind(key.id)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(conflict_as("that slug"))?;
-        attach_terms(&mut tx, PostId(id), &post.terms).await?;
-        sqlx::query("INSERT INTO post_search (rowid, title, body) VALUES (?, ?, ?)")
-            .bind(id)
-            .bind(&post.title)
-            .bind(&post.text)
-            .execute(&mut *tx)
-            .await?;
-        insert_comments(&mut tx, key.source, PostId(id), item).await?;
-        for (from, to) in &item.redirects {
-            sqlx::query(
-                "INSERT INTO redirects (from_path, to_path) VALUES (?, ?) \
-                 ON CONFLICT (from_path) DO UPDATE SET to_path = excluded.to_path",
-            )
-            .bind(from)
-            .bind(to)
-            .execute(&mut *tx)
-            .await?;
-        }
-        record(&mut tx, key, id).await?;
-        bump_version(&mut tx).await?;
+        let Some((id, max_comment)) = inserted else {
+            let existing =
+                find(&mut tx, key).await?.ok_or_else(|| StoreError::Corrupt("import record vanished".into()))?;
+            return Ok(Imported::Existing(PostId(existing)));
+        };
+        write_rest(&mut tx, key, PostId(id), item, max_comment).await?;
         tx.commit().await?;
         Ok(Imported::Created(PostId(id)))
     }
 }
 
-/// Writes a post's comments in a few multi-row statements: ids are taken in advance (this is the
-/// only writer), so each comment's thread path is known before it is written.
-async fn insert_comments(
+/// The rest of a post in one call of several statements: its search entry, its terms (made
+/// when missing), its comments in multi-row inserts, the import records of the post and of every
+/// comment, its redirects, and the content version.
+async fn write_rest(
     tx: &mut Transaction<'static, Sqlite>,
-    source: &str,
+    key: SourceKey<'_>,
     post: PostId,
     item: &ImportPost,
+    max_comment: i64,
 ) -> Result<(), StoreError> {
-    if item.comments.is_empty() {
-        return Ok(());
-    }
-    let (max,): (i64,) = sqlx::query_as("SELECT COALESCE(MAX(id), 0) FROM comments").fetch_one(&mut **tx).await?;
     let mut placed: Vec<(i64, ThreadPath)> = Vec::with_capacity(item.comments.len());
     for (n, comment) in item.comments.iter().enumerate() {
-        let id = max + 1 + i64::try_from(n).unwrap_or(i64::MAX - max - 1);
+        let id = max_comment + 1 + i64::try_from(n).unwrap_or(i64::MAX - max_comment - 1);
         let parent = comment.parent.and_then(|p| placed.get(p)).map(|(_, path)| path.clone());
         placed.push((id, ThreadPath::child_of(parent.as_ref(), CommentId(id))));
     }
+    let now = to_db(OffsetDateTime::now_utc());
+    let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO post_search (rowid, title, body) VALUES (");
+    q.push_bind(post.0).push(", ").push_bind(item.post.title.clone()).push(", ");
+    q.push_bind(item.post.text.clone()).push(");");
+    let terms = &item.post.terms;
+    if !terms.is_empty() {
+        q.push(" INSERT INTO terms (kind, slug, name) ");
+        q.push_values(terms, |mut b, t| {
+            b.push_bind(t.kind.as_str()).push_bind(t.slug.clone()).push_bind(t.name.clone());
+        });
+        q.push(" ON CONFLICT (kind, slug) DO NOTHING; INSERT INTO post_terms (post_id, term_id, position) SELECT ");
+        q.push_bind(post.0).push(", t.id, v.column3 FROM (");
+        q.push_values(terms.iter().enumerate(), |mut b, (position, t)| {
+            b.push_bind(t.kind.as_str())
+                .push_bind(t.slug.clone())
+                .push_bind(i64::try_from(position).unwrap_or(i64::MAX));
+        });
+        q.push(") v JOIN terms t ON t.kind = v.column1 AND t.slug = v.column2 WHERE true ON CONFLICT DO NOTHING;");
+    }
     let rows: Vec<_> = item.comments.iter().zip(&placed).collect();
     for chunk in rows.chunks(BATCH) {
-        let mut q = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO comments (id, post_id, parent_id, path, author_name, author_email, author_url, user_id, \
+        q.push(
+            " INSERT INTO comments (id, post_id, parent_id, path, author_name, author_email, author_url, user_id, \
              markdown, html, status, created_at, kind) ",
         );
         q.push_values(chunk, |mut b, (comment, (id, path))| {
@@ -285,19 +315,27 @@ async fn insert_comments(
                 .push_bind(to_db(comment.created_at))
                 .push_bind(comment.kind.as_str());
         });
-        q.build().execute(&mut **tx).await?;
-        let now = to_db(OffsetDateTime::now_utc());
-        let mut q =
-            QueryBuilder::<Sqlite>::new("INSERT INTO import_items (source, kind, source_id, quire_id, imported_at) ");
+        q.push("; INSERT INTO import_items (source, kind, source_id, quire_id, imported_at) ");
         q.push_values(chunk, |mut b, (comment, (id, _))| {
-            b.push_bind(source.to_string())
+            b.push_bind(key.source.to_string())
                 .push_bind("comment")
                 .push_bind(comment.source_id.clone())
                 .push_bind(*id)
                 .push_bind(now.clone());
         });
-        q.push(" ON CONFLICT DO NOTHING");
-        q.build().execute(&mut **tx).await?;
+        q.push(" ON CONFLICT DO NOTHING;");
     }
+    if !item.redirects.is_empty() {
+        q.push(" INSERT INTO redirects (from_path, to_path) ");
+        q.push_values(&item.redirects, |mut b, (from, to)| {
+            b.push_bind(from.clone()).push_bind(to.clone());
+        });
+        q.push(" ON CONFLICT (from_path) DO UPDATE SET to_path = excluded.to_path;");
+    }
+    q.push(" INSERT INTO import_items (source, kind, source_id, quire_id, imported_at) VALUES (");
+    q.push_bind(key.source.to_string()).push(", ").push_bind(key.kind.to_string()).push(", ");
+    q.push_bind(key.id.to_string()).push(", ").push_bind(post.0).push(", ").push_bind(now);
+    q.push(") ON CONFLICT DO NOTHING; UPDATE meta SET value = value + 1 WHERE key = 'content_version'");
+    q.build().execute(&mut **tx).await?;
     Ok(())
 }

@@ -10,6 +10,7 @@ mod comments_js;
 mod editor;
 mod feeds;
 mod http;
+mod import_links;
 mod mail;
 mod media_admin;
 mod metrics;
