@@ -402,19 +402,21 @@ nginx_answers() {
     return 1
 }
 
-# start_lb_nginx: nginx with only the load balancer, on a free LB_PORT, over QUIRE_URLS; sets LB_URL.
+# start_lb_nginx: nginx with only the load balancer over QUIRE_URLS, on LB_PORT (a free one when
+# unset or empty); sets LB_URL.
 start_lb_nginx() {
-    local attempt
+    local attempt given=${LB_PORT:-}
     NGINX=$(find_nginx)
     NGINX_PORT=
     for ((attempt = 0; attempt < 3; attempt++)); do
-        LB_PORT=$(free_port)
+        LB_PORT=${given:-$(free_port)}
         start_nginx
         if nginx_answers "http://127.0.0.1:$LB_PORT/readyz"; then
             LB_URL=http://127.0.0.1:$LB_PORT
             return 0
         fi
         stop "$NGINX_PID"
+        [[ -z $given ]] || break # the instances were told this address: no other will do
     done
-    die "nginx did not start as a load balancer"
+    die "nginx did not start as a load balancer on 127.0.0.1:$LB_PORT"
 }

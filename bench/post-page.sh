@@ -340,6 +340,12 @@ all_alive || die "Quire died during the run"
 Q_LOG_WARN=$(cat "${QUIRE_LOGS[@]}" | grep -c '"level":"WARN"' || true)
 Q_LOG_ERROR=$(cat "${QUIRE_LOGS[@]}" | grep -c '"level":"ERROR"' || true)
 Q_LOG_MB=$(awk -v b="$(cat "${QUIRE_LOGS[@]}" | wc -c)" 'BEGIN { printf "%.1f", b / 1048576 }')
+# How the load balancer spread the page requests: each instance logs one line per request (unless
+# BENCH_RUST_LOG turned that off).
+Q_SERVED=()
+for log in "${QUIRE_LOGS[@]}"; do
+    Q_SERVED+=("$(grep -c "\"message\":\"served\".*\"path\":\"$POST_PATH\"" "$log" || true)")
+done
 
 # ---------------------------------------------------------------------------------------------
 # 6. Report.
@@ -396,7 +402,7 @@ row() { printf '  %-11s %11s %8s %8s %8s %11s %7s %7s %7s\n' "$@"; }
         echo "  Quire resident memory after the run: $Q_RSS_MB MB (peak $Q_HWM_MB MB)"
     else
         for ((k = 0; k < INSTANCES; k++)); do
-            echo "  Quire instance $((k + 1)) resident memory after the run: $(mb "${Q_RSS_KBS[k]}") MB (peak $(mb "${Q_HWM_KBS[k]}") MB)"
+            echo "  Quire instance $((k + 1)): resident memory after the run $(mb "${Q_RSS_KBS[k]}") MB (peak $(mb "${Q_HWM_KBS[k]}") MB); page requests logged: ${Q_SERVED[k]}"
         done
     fi
     echo "  Quire log during the run: $Q_LOG_MB MB, $Q_LOG_WARN WARN and $Q_LOG_ERROR ERROR lines"
@@ -405,7 +411,7 @@ row() { printf '  %-11s %11s %8s %8s %8s %11s %7s %7s %7s\n' "$@"; }
     target "target" "Quire" "nginx" "verdict"
     target "requests/s >= $TARGET_RATIO x nginx" "$RATIO" "(anchor)" "$V_RATIO"
     target "p99 < $TARGET_P99_MS ms" "$Q_p99 ms" "$N_p99 ms" "$V_P99"
-    target "resident memory (peak$( ((INSTANCES == 1)) || echo ", largest")) < $TARGET_RSS_MB MB" "$Q_HWM_MB MB" "" "$V_RSS"
+    target "resident memory (peak) < $TARGET_RSS_MB MB" "$Q_HWM_MB MB$( ((INSTANCES == 1)) || echo " (largest)")" "" "$V_RSS"
     target "no non-2xx or socket errors" "$ERRORS" "$((N_non2xx + N_sock_total))" "$V_ERRORS"
     echo
     if [[ -n $BUSY_WARNING ]]; then
@@ -470,7 +476,8 @@ jrun() { # prefix
     printf '  "quire_instances": ['
     for ((k = 0; k < INSTANCES; k++)); do
         ((k == 0)) || printf ', '
-        printf '{"rss_mb": %s, "peak_rss_mb": %s}' "$(mb "${Q_RSS_KBS[k]}")" "$(mb "${Q_HWM_KBS[k]}")"
+        printf '{"rss_mb": %s, "peak_rss_mb": %s, "page_requests_logged": %s}' \
+            "$(mb "${Q_RSS_KBS[k]}")" "$(mb "${Q_HWM_KBS[k]}")" "${Q_SERVED[k]}"
     done
     echo '],'
     echo "  \"server_cpu_includes_load_balancer\": $( ((USE_LB)) && echo true || echo false),"
