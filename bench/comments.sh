@@ -59,6 +59,8 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+db_create # on PostgreSQL, a fresh database for the run (first: an unreachable server fails here)
+
 # 1. The anchor: bare durable SQLite commits on the same disk, in the same scratch directory.
 ANCHOR_PER_S=$(python3 - "$TMP/anchor.db" "$DURATION" <<'PY'
 import sqlite3, sys, time
@@ -80,7 +82,6 @@ SQLITE_ANCHOR_PER_S=$ANCHOR_PER_S
 # before Quire migrates it: psql sends one-row INSERTs one at a time, each its own transaction
 # (autocommit) with synchronous_commit on, for up to 5 s; the rate is read from the rows' own
 # commit-side timestamps.
-db_create
 PG_ANCHOR_PER_S=
 PG_SETTINGS=
 if [[ $BACKEND == postgres ]]; then
@@ -148,7 +149,14 @@ for pid in "${QUIRE_PIDS[@]}"; do
 done
 RSS_MB=$(printf '%s\n' "${RSS_MBS[@]}" | sort -n | tail -n1) # the largest
 RSS_TEXT="Quire peak resident memory $RSS_MB MB"
-((INSTANCES == 1)) || RSS_TEXT="Quire peak resident memory per instance: $(printf '%s MB, ' "${RSS_MBS[@]}" | sed 's/, $//')"
+POSTS_LOGGED=() # how nginx spread the posts: each instance logs one line per request (by default)
+for log in "${QUIRE_LOGS[@]}"; do
+    POSTS_LOGGED+=("$(grep -c '"message":"served".*"method":"POST","path":"/comments"' "$log" || true)")
+done
+if ((INSTANCES > 1)); then
+    RSS_TEXT="Quire peak resident memory per instance: $(printf '%s MB, ' "${RSS_MBS[@]}" | sed 's/, $//')"
+    RSS_TEXT+="; comment posts each instance logged: $(printf '%s, ' "${POSTS_LOGGED[@]}" | sed 's/, $//')"
+fi
 
 {
     echo
@@ -181,6 +189,7 @@ cat >"$ROOT/bench/out/comments-$STAMP.json" <<JSON
   "anchor_postgres_commits_per_s": ${PG_ANCHOR_PER_S:-null}, "postgres_settings": $([[ -n $PG_SETTINGS ]] && echo "\"$PG_SETTINGS\"" || echo null),
   "anchor": "$BACKEND", "ratio_to_anchor": $RATIO, "p50": "$P50", "p99": "$P99", "peak_rss_mb": $RSS_MB,
   "peak_rss_mb_each": [$(printf '%s, ' "${RSS_MBS[@]}" | sed 's/, $//')],
+  "posts_logged_each": [$(printf '%s, ' "${POSTS_LOGGED[@]}" | sed 's/, $//')],
   "target": {"min_per_s": $TARGET_PER_S, "verdict": "$VERDICT"}
 }
 JSON
