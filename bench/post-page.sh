@@ -16,6 +16,11 @@
 #   BENCH_POST_PATH=/…/   the page to measure (default: the demo essay)
 #   BENCH_COMMENTS=N      first post N more approved comments to that page, all shown on one page
 #                         (e.g. BENCH_POST_PATH=/2021/03/14/klara-and-the-sun/ BENCH_COMMENTS=200)
+#   BENCH_DATABASE_URL=postgres://USER@HOST:PORT   run Quire on PostgreSQL: a fresh database
+#                         quire_bench_<pid> is made on that server for the run and dropped after it
+#   BENCH_INSTANCES=N     N Quire instances over that one database (needs BENCH_DATABASE_URL), behind
+#                         an nginx load balancer that wrk hits; the anchor stays nginx's static file
+#   BENCH_LB=1            the load balancer even with one instance (to compare 1 and N through it)
 #
 # Exit codes: 0 measured (whatever PASS/MISS says), 1 something failed, 2 a tool is missing.
 #
@@ -52,46 +57,15 @@ say() { printf '%s\n' "post-page: $*" >&2; }
 die() { say "$*"; exit 1; }
 # shellcheck source=bench/lib.sh
 source "$ROOT/bench/lib.sh"
+db_configure
 
 # ---------------------------------------------------------------------------------------------
 # 1. Provision: wrk, nginx, curl; the Quire binary.
 # ---------------------------------------------------------------------------------------------
-find_nginx() {
-    command -v nginx 2>/dev/null || { [[ -x /usr/sbin/nginx ]] && echo /usr/sbin/nginx; } || true
-}
-
-missing=()
-command -v wrk >/dev/null 2>&1 || missing+=(wrk)
-[[ -n $(find_nginx) ]] || missing+=(nginx)
-command -v curl >/dev/null 2>&1 || missing+=(curl)
-if ((${#missing[@]})); then
-    if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null 2>&1; then
-        pkgs=()
-        for tool in "${missing[@]}"; do
-            case $tool in
-                nginx) pkgs+=(nginx-light) ;;
-                *) pkgs+=("$tool") ;;
-            esac
-        done
-        say "installing ${pkgs[*]} with apt-get"
-        export DEBIAN_FRONTEND=noninteractive
-        apt_install() { apt-get install -y -qq --no-install-recommends "$@" >/dev/null; }
-        if ! apt_install "${pkgs[@]}" 2>/dev/null; then
-            apt-get update -qq >/dev/null
-            # nginx-light is gone from newer Debian releases; plain nginx is the same server.
-            apt_install "${pkgs[@]}" || apt_install "${pkgs[@]/nginx-light/nginx}" ||
-                { say "apt-get could not install ${pkgs[*]}"; exit 2; }
-        fi
-        # The package may have started the system service on port 80; that one is not ours and
-        # is left alone (it is idle and listens elsewhere).
-    else
-        say "missing: ${missing[*]}. Install them (Debian: apt-get install wrk nginx-light curl) or run as root with apt-get."
-        exit 2
-    fi
-fi
+tools=(wrk nginx curl)
+[[ $BACKEND == postgres ]] && tools+=(psql)
+provision "${tools[@]}"
 NGINX=$(find_nginx)
-[[ -n $NGINX ]] || { say "nginx is still missing after installing it"; exit 2; }
-
 build_quire
 
 # ---------------------------------------------------------------------------------------------
@@ -100,20 +74,19 @@ build_quire
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/quire-bench.XXXXXX")
 QUIRE_PID=
 NGINX_PID=
+LB_PORT=
 
 cleanup() {
     local status=$?
     trap - EXIT INT TERM
-    if ((status != 0)) && [[ -s $TMP/quire.log ]]; then
-        say "last lines of Quire's log:"
-        tail -n 15 "$TMP/quire.log" >&2 || true
-    fi
+    ((status == 0)) || show_logs
     if ((status != 0)) && [[ -s $TMP/nginx/error.log ]]; then
         say "last lines of nginx's error log:"
         tail -n 15 "$TMP/nginx/error.log" >&2 || true
     fi
-    stop "$QUIRE_PID"
+    stop_instances
     stop "$NGINX_PID" # TERM is nginx's fast shutdown; its workers go with the master
+    db_drop
     rm -rf "$TMP"
     exit "$status"
 }
@@ -126,27 +99,24 @@ LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 # ---------------------------------------------------------------------------------------------
 # 2. Quire on a free loopback port with a fresh data dir (so the demo loads).
 # ---------------------------------------------------------------------------------------------
-say "starting Quire ($QUIRE_BIN) with a fresh data dir"
+db_create
+say "starting Quire ($QUIRE_BIN) with a fresh data dir$([[ $BACKEND == postgres ]] && echo " on PostgreSQL ($DB_NAME)")"
 if ((SEED_COMMENTS > 0)); then
     open_for_load "$TMP/quire-data"
-    "$QUIRE_BIN" settings set --data-dir "$TMP/quire-data" comment_threads_per_page 0 >/dev/null ||
+    "$QUIRE_BIN" settings set --data-dir "$TMP/quire-data" "${DB_ARGS[@]}" comment_threads_per_page 0 >/dev/null ||
         die "could not put every comment on one page"
 fi
-QUIRE_PORT=$(free_port)
-(
-    [[ -n ${BENCH_RUST_LOG:-} ]] && export RUST_LOG=$BENCH_RUST_LOG
-    exec "$QUIRE_BIN" serve --data-dir "$TMP/quire-data" --bind "127.0.0.1:$QUIRE_PORT" \
-        --site-url "http://127.0.0.1:$QUIRE_PORT" </dev/null >"$TMP/quire.log" 2>&1
-) &
-QUIRE_PID=$!
-QUIRE=http://127.0.0.1:$QUIRE_PORT
-
-for ((i = 0; ; i++)); do
-    kill -0 "$QUIRE_PID" 2>/dev/null || die "Quire exited before it was ready"
-    [[ $(curl -s -o /dev/null -w '%{http_code}' "$QUIRE/readyz" || true) == 200 ]] && break
-    ((i < 600)) || die "Quire was not ready after 60 s"
-    sleep 0.1
-done
+# Behind the load balancer every instance is told the site's public address: nginx's.
+SITE_URL=
+if ((USE_LB)); then
+    LB_PORT=$(free_port)
+    SITE_URL=http://127.0.0.1:$LB_PORT
+fi
+start_instances "$SITE_URL"
+# Set-up (seed comments, the snapshot) talks to the first instance; wrk goes to QUIRE, which is
+# the load balancer when there is one.
+QUIRE=${QUIRE_URLS[0]}
+((INSTANCES == 1)) || say "started $INSTANCES instances: ${QUIRE_URLS[*]} (pids ${QUIRE_PIDS[*]})"
 say "Quire is ready at $QUIRE (pid $QUIRE_PID)"
 if ((SEED_COMMENTS > 0)); then
     say "posting $SEED_COMMENTS comments to $POST_PATH"
@@ -158,7 +128,7 @@ SHOWN_COMMENTS=$(curl -sS "$QUIRE$POST_PATH" | grep -c '<li id="comment-' || tru
 # 3. The page's exact bytes into a docroot at the same path; nginx serves them.
 # ---------------------------------------------------------------------------------------------
 DOCROOT=$TMP/nginx/html
-mkdir -p "$DOCROOT$POST_PATH" "$TMP/nginx/logs"
+mkdir -p "$DOCROOT$POST_PATH"
 PAGE=$DOCROOT${POST_PATH}index.html
 
 # The page carries a comment-form token that Quire signs afresh for each response (time-stamped
@@ -211,68 +181,27 @@ gzip_static=off
 chmod 755 "$TMP" "$TMP/nginx"
 chmod -R a+rX "$DOCROOT"
 
-start_nginx() {
-    NGINX_PORT=$(free_port)
-    local user_line=
-    [[ $(id -u) == 0 ]] && user_line="user $(id -un) $(id -gn);" # no privilege drop needed for a bench
-    # Every temp path compiled in goes to the scratch dir, so nginx needs nothing outside it.
-    local temp_paths="client_body_temp_path $TMP/nginx/body;" kind
-    for kind in proxy fastcgi uwsgi scgi; do
-        "$NGINX" -V 2>&1 | grep -q -- "--http-$kind-temp-path" && temp_paths+=" ${kind}_temp_path $TMP/nginx/$kind;"
-    done
-    cat >"$TMP/nginx/nginx.conf" <<EOF
-# Generated by bench/post-page.sh for one run; not the system service.
-daemon off;
-$user_line
-worker_processes auto;
-pid $TMP/nginx/nginx.pid;
-error_log $TMP/nginx/error.log warn;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    sendfile on;
-    tcp_nopush on;
-    # hyper keeps a connection for any number of requests; so does nginx here (its default 1000
-    # would make wrk reconnect every 1000 requests on nginx alone).
-    keepalive_requests 1000000;
-    keepalive_timeout 75s;
-    $temp_paths
-    types { text/html html; }
-    default_type application/octet-stream;
-    charset utf-8;
-    server_tokens off;
-    server {
-        listen 127.0.0.1:$NGINX_PORT;
-        root $DOCROOT;
-        index index.html;
-        gzip off;
-        gzip_static $gzip_static;
-        gzip_vary on;
-    }
-}
-EOF
-    "$NGINX" -t -q -c "$TMP/nginx/nginx.conf" -p "$TMP/nginx/" -e "$TMP/nginx/error.log" >&2 ||
-        die "nginx rejected the generated configuration ($TMP/nginx/nginx.conf)"
-    "$NGINX" -c "$TMP/nginx/nginx.conf" -p "$TMP/nginx/" -e "$TMP/nginx/error.log" </dev/null >"$TMP/nginx/stdout.log" 2>&1 &
-    NGINX_PID=$!
-}
-
+NGINX_DOCROOT=$DOCROOT
+NGINX_GZIP_STATIC=$gzip_static
+NGINX_KEEPALIVE=$CONNECTIONS # idle connections to the instances kept per worker: wrk's all fit
 NGINX_URL=
 for ((attempt = 0; attempt < 3; attempt++)); do
     [[ -z $NGINX_URL ]] || break
-    start_nginx
-    for ((i = 0; i < 100; i++)); do
-        kill -0 "$NGINX_PID" 2>/dev/null || break # e.g. the port was taken meanwhile: try another
-        if [[ $(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$NGINX_PORT$POST_PATH" || true) == 200 ]]; then
-            NGINX_URL=http://127.0.0.1:$NGINX_PORT
-            break
-        fi
-        sleep 0.1
-    done
-    [[ -n $NGINX_URL ]] || stop "$NGINX_PID"
+    NGINX_PORT=$(free_port)
+    start_nginx # the static server, and the load balancer when there is one (see bench/lib.sh)
+    if nginx_answers "http://127.0.0.1:$NGINX_PORT$POST_PATH" &&
+        { [[ -z $LB_PORT ]] || nginx_answers "http://127.0.0.1:$LB_PORT/readyz"; }; then
+        NGINX_URL=http://127.0.0.1:$NGINX_PORT
+    else
+        stop "$NGINX_PID"
+    fi
 done
 [[ -n $NGINX_URL ]] || die "nginx did not start"
 say "nginx is serving the same bytes at $NGINX_URL (pid $NGINX_PID)"
+if ((USE_LB)); then
+    QUIRE=http://127.0.0.1:$LB_PORT
+    say "nginx balances the $INSTANCES Quire instance(s) at $QUIRE"
+fi
 
 curl -sS "$NGINX_URL$POST_PATH" | cmp -s - "$PAGE" || die "nginx does not serve the same bytes as Quire"
 if [[ $GZIP_PAIR == 1 ]]; then
@@ -370,7 +299,10 @@ save() { # prefix: copies R_* into <prefix>_*
     done
 }
 
-quire_pids() { echo "$QUIRE_PID"; }
+quire_pids() { # the instances, and behind a load balancer the nginx in front of them too
+    echo "${QUIRE_PIDS[@]}"
+    ((USE_LB == 0)) || nginx_pids
+}
 
 say "measuring: ${DURATION}s each, $CONNECTIONS connections, $THREADS wrk threads, ${WARMUP}s warm-up each"
 run_wrk nginx "$NGINX_URL$POST_PATH" nginx_pids
@@ -378,25 +310,42 @@ save N
 run_wrk quire "$QUIRE$POST_PATH" quire_pids
 save Q
 
-# 5. Resident memory right after the plain run (the targets are judged on this pair).
-rss_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
-Q_RSS_KB=$(rss_kb "$QUIRE_PID" VmRSS)
-Q_HWM_KB=$(rss_kb "$QUIRE_PID" VmHWM)
+# 5. Resident memory right after the plain run (the targets are judged on this pair), of each
+# instance; Q_RSS_KB and Q_HWM_KB are the largest.
+memory() {
+    local pid
+    Q_RSS_KBS=()
+    Q_HWM_KBS=()
+    Q_RSS_KB=0
+    Q_HWM_KB=0
+    for pid in "${QUIRE_PIDS[@]}"; do
+        Q_RSS_KBS+=("$(status_kb "$pid" VmRSS)")
+        Q_HWM_KBS+=("$(status_kb "$pid" VmHWM)")
+        ((${Q_RSS_KBS[-1]} <= Q_RSS_KB)) || Q_RSS_KB=${Q_RSS_KBS[-1]}
+        ((${Q_HWM_KBS[-1]} <= Q_HWM_KB)) || Q_HWM_KB=${Q_HWM_KBS[-1]}
+    done
+}
+memory
 
 if [[ $GZIP_PAIR == 1 ]]; then
     run_wrk nginx-gzip "$NGINX_URL$POST_PATH" nginx_pids -H 'Accept-Encoding: gzip'
     save NG
     run_wrk quire-gzip "$QUIRE$POST_PATH" quire_pids -H 'Accept-Encoding: gzip'
     save QG
-    Q_RSS_KB=$(rss_kb "$QUIRE_PID" VmRSS)
-    Q_HWM_KB=$(rss_kb "$QUIRE_PID" VmHWM)
+    memory
 fi
-kill -0 "$QUIRE_PID" 2>/dev/null || die "Quire died during the run"
+all_alive || die "Quire died during the run"
 
 # Log lines above INFO written during the run (errors under load show here).
-Q_LOG_WARN=$(grep -c '"level":"WARN"' "$TMP/quire.log" || true)
-Q_LOG_ERROR=$(grep -c '"level":"ERROR"' "$TMP/quire.log" || true)
-Q_LOG_MB=$(awk -v b="$(wc -c <"$TMP/quire.log")" 'BEGIN { printf "%.1f", b / 1048576 }')
+Q_LOG_WARN=$(cat "${QUIRE_LOGS[@]}" | grep -c '"level":"WARN"' || true)
+Q_LOG_ERROR=$(cat "${QUIRE_LOGS[@]}" | grep -c '"level":"ERROR"' || true)
+Q_LOG_MB=$(awk -v b="$(cat "${QUIRE_LOGS[@]}" | wc -c)" 'BEGIN { printf "%.1f", b / 1048576 }')
+# How the load balancer spread the page requests: each instance logs one line per request (unless
+# BENCH_RUST_LOG turned that off).
+Q_SERVED=()
+for log in "${QUIRE_LOGS[@]}"; do
+    Q_SERVED+=("$(grep -c "\"message\":\"served\".*\"path\":\"$POST_PATH\"" "$log" || true)")
+done
 
 # ---------------------------------------------------------------------------------------------
 # 6. Report.
@@ -429,6 +378,7 @@ row() { printf '  %-11s %11s %8s %8s %8s %11s %7s %7s %7s\n' "$@"; }
     echo "Post page $POST_PATH ($SHOWN_COMMENTS comments shown) — wrk, ${DURATION}s, $CONNECTIONS connections, $THREADS threads, loopback"
     echo "  body: $PAGE_BYTES bytes (nginx: one of Quire's answers; Quire: a fresh form token in each); response head: Quire $QUIRE_HEAD bytes, nginx $NGINX_HEAD bytes"
     echo "  machine: $(nproc) cores, load average before the run $LOAD_BEFORE; $("$NGINX" -v 2>&1 | sed 's/^nginx version: //'), $(wrk -v 2>&1 | head -n1 | awk '{print $1, $2}')"
+    echo "  Quire: $(backend_label)$( ((USE_LB == 0)) || echo " (round robin, $NGINX_KEEPALIVE idle upstream connections kept per worker)")"
     echo
     row "" "requests/s" "p50 ms" "p99 ms" "max ms" "non-2xx/err" "srv CPU" "wrk CPU" "other"
     for p in N Q NG QG; do
@@ -439,20 +389,29 @@ row() { printf '  %-11s %11s %8s %8s %8s %11s %7s %7s %7s\n' "$@"; }
     done
     echo "  (CPU columns: CPU-seconds used during the measured run by the server, by wrk, and by everything"
     echo "  else on the machine; out of $((DURATION * $(nproc))) available)"
+    if ((USE_LB)); then
+        echo "  (Quire's srv CPU: the $INSTANCES instance(s) and the nginx balancing them, which also holds the idle static server)"
+    fi
     if [[ $GZIP_PAIR == 1 ]]; then
         echo "  (gzip pair: Accept-Encoding: gzip, $GZIP_BYTES bytes — Quire's own gzip bytes, served by nginx's gzip_static)"
     fi
     echo
     echo "  Quire/nginx requests/s: $RATIO$([[ $GZIP_PAIR == 1 ]] && echo " (gzip pair: $(ratio "$QG_rps" "$NG_rps"))")"
     echo "  Quire CPU per 1000 requests: $(per_k "$Q_cpu_s" "$Q_requests") s; nginx: $(per_k "$N_cpu_s" "$N_requests") s"
-    echo "  Quire resident memory after the run: $Q_RSS_MB MB (peak $Q_HWM_MB MB)"
+    if ((INSTANCES == 1)); then
+        echo "  Quire resident memory after the run: $Q_RSS_MB MB (peak $Q_HWM_MB MB)"
+    else
+        for ((k = 0; k < INSTANCES; k++)); do
+            echo "  Quire instance $((k + 1)): resident memory after the run $(mb "${Q_RSS_KBS[k]}") MB (peak $(mb "${Q_HWM_KBS[k]}") MB); page requests logged: ${Q_SERVED[k]}"
+        done
+    fi
     echo "  Quire log during the run: $Q_LOG_MB MB, $Q_LOG_WARN WARN and $Q_LOG_ERROR ERROR lines"
     echo
     target() { printf '  %-34s %-11s %-11s %s\n' "$@"; }
     target "target" "Quire" "nginx" "verdict"
     target "requests/s >= $TARGET_RATIO x nginx" "$RATIO" "(anchor)" "$V_RATIO"
     target "p99 < $TARGET_P99_MS ms" "$Q_p99 ms" "$N_p99 ms" "$V_P99"
-    target "resident memory (peak) < $TARGET_RSS_MB MB" "$Q_HWM_MB MB" "" "$V_RSS"
+    target "resident memory (peak) < $TARGET_RSS_MB MB" "$Q_HWM_MB MB$( ((INSTANCES == 1)) || echo " (largest)")" "" "$V_RSS"
     target "no non-2xx or socket errors" "$ERRORS" "$((N_non2xx + N_sock_total))" "$V_ERRORS"
     echo
     if [[ -n $BUSY_WARNING ]]; then
@@ -497,6 +456,7 @@ jrun() { # prefix
     echo "  \"timestamp\": $(jstr "$STAMP"),"
     echo "  \"commit\": $(jstr "$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet HEAD -- crates themes 2>/dev/null || echo '+dirty')"),"
     echo "  \"path\": $(jstr "$POST_PATH"), \"comments_shown\": $SHOWN_COMMENTS,"
+    echo "  \"backend\": $(jstr "$BACKEND"), \"instances\": $INSTANCES, \"load_balancer\": $( ((USE_LB)) && echo '"nginx"' || echo null),"
     echo "  \"tool\": $(jstr "$(wrk -v 2>&1 | head -n1 | awk '{print $1, $2}')"),"
     echo "  \"nginx\": $(jstr "$("$NGINX" -v 2>&1 | sed 's/^nginx version: //')"),"
     echo "  \"duration_s\": $DURATION, \"connections\": $CONNECTIONS, \"threads\": $THREADS, \"warmup_s\": $WARMUP,"
@@ -513,6 +473,14 @@ jrun() { # prefix
     fi
     echo "  \"ratio\": $RATIO,"
     echo "  \"quire_rss_mb\": $Q_RSS_MB, \"quire_peak_rss_mb\": $Q_HWM_MB,"
+    printf '  "quire_instances": ['
+    for ((k = 0; k < INSTANCES; k++)); do
+        ((k == 0)) || printf ', '
+        printf '{"rss_mb": %s, "peak_rss_mb": %s, "page_requests_logged": %s}' \
+            "$(mb "${Q_RSS_KBS[k]}")" "$(mb "${Q_HWM_KBS[k]}")" "${Q_SERVED[k]}"
+    done
+    echo '],'
+    echo "  \"server_cpu_includes_load_balancer\": $( ((USE_LB)) && echo true || echo false),"
     echo "  \"quire_log\": {\"mb\": $Q_LOG_MB, \"warn_lines\": $Q_LOG_WARN, \"error_lines\": $Q_LOG_ERROR},"
     echo "  \"targets\": {"
     echo "    \"ratio\": {\"min\": $TARGET_RATIO, \"value\": $RATIO, \"verdict\": \"$V_RATIO\"},"
