@@ -13,7 +13,8 @@ use crate::support::{Agent, Page, TestApp, draft, without_fill_delay};
 const PASSWORD: &str = "correct horse battery";
 
 /// The askers, in the order of each row's expected answers.
-const ASKERS: [Option<Role>; 5] = [None, Some(Role::Contributor), Some(Role::Author), Some(Role::Editor), Some(Role::Admin)];
+const ASKERS: [Option<Role>; 5] =
+    [None, Some(Role::Contributor), Some(Role::Author), Some(Role::Editor), Some(Role::Admin)];
 
 /// One admin route: its method and pattern as written in the router, a concrete address (with
 /// `{post}`, `{page}`, `{revision}`, `{comment}`, `{user}`, `{media}` filled in from the seed: all
@@ -148,9 +149,12 @@ fn admin_routes_in_source() -> BTreeSet<(String, String)> {
                 vec![literal(path)]
             } else if path.contains("format!(") || path == "base" {
                 let template = if path == "base" { "{base}".to_string() } else { literal(path) };
-            let template = template.replace("{{", "\u{1}").replace("}}", "\u{2}");
+                let template = template.replace("{{", "\u{1}").replace("}}", "\u{2}");
                 assert!(template.contains("{base}") && !bases.is_empty(), "unreadable route path {path}");
-                bases.iter().map(|b| template.replace("{base}", b).replace('\u{1}', "{").replace('\u{2}', "}")).collect()
+                bases
+                    .iter()
+                    .map(|b| template.replace("{base}", b).replace('\u{1}', "{").replace('\u{2}', "}"))
+                    .collect()
             } else {
                 let name = path.rsplit("::").next().unwrap();
                 let decl = format!("const {name}: &str = ");
@@ -181,7 +185,8 @@ fn admin_routes_in_source() -> BTreeSet<(String, String)> {
 #[test]
 fn every_admin_route_has_a_row_in_the_access_table_and_every_row_a_route() {
     let in_source = admin_routes_in_source();
-    let in_table: BTreeSet<(String, String)> = TABLE.iter().map(|r| (r.method.to_string(), r.route.to_string())).collect();
+    let in_table: BTreeSet<(String, String)> =
+        TABLE.iter().map(|r| (r.method.to_string(), r.route.to_string())).collect();
     assert_eq!(in_table.len(), TABLE.len(), "no row twice");
     let missing: Vec<_> = in_source.difference(&in_table).collect();
     let stale: Vec<_> = in_table.difference(&in_source).collect();
@@ -222,14 +227,21 @@ async fn seeded() -> (TestApp, Seed) {
     let writer = app.app.store().user_by_slug("demo-writer").await.unwrap().unwrap();
     let post = app
         .app
-        .create_post(writer.id, quire_app::publishing::Draft { status: PostStatus::Draft, ..draft("Sketch", "Not yet.") })
+        .create_post(
+            writer.id,
+            quire_app::publishing::Draft { status: PostStatus::Draft, ..draft("Sketch", "Not yet.") },
+        )
         .await
         .unwrap();
     let page = app
         .app
         .create_post(
             writer.id,
-            quire_app::publishing::Draft { kind: PostKind::Page, status: PostStatus::Draft, ..draft("Plans", "Later.") },
+            quire_app::publishing::Draft {
+                kind: PostKind::Page,
+                status: PostStatus::Draft,
+                ..draft("Plans", "Later.")
+            },
         )
         .await
         .unwrap();
@@ -340,4 +352,105 @@ async fn the_access_table_holds_for_an_editor() {
 #[tokio::test]
 async fn the_access_table_holds_for_an_admin() {
     walk(4).await;
+}
+
+// --- the public face does not reveal what is not public ----------------------------------------
+
+/// Words that appear only in the hidden things, so any surface that shows them leaks.
+const SECRETS: [&str; 6] =
+    ["hidden-orchard", "Hidden Orchard", "private-marsh", "Private Marsh", "quiet-plans", "Tommy held these words"];
+
+#[tokio::test]
+async fn drafts_private_posts_and_pending_comments_are_not_revealed_anywhere_public() {
+    let app = TestApp::with_demo().await;
+    without_fill_delay(&app).await;
+    let writer = app.app.store().user_by_slug("demo-writer").await.unwrap().unwrap();
+    // Dated between the essay (2020-01-01) and Klara (2021-03-14): a leak would show in next/previous.
+    let june = time::macros::datetime!(2020-06-01 12:00 UTC);
+    let hidden = [
+        (PostKind::Post, PostStatus::Draft, "Hidden Orchard", "hidden-orchard"),
+        (PostKind::Post, PostStatus::Private, "Private Marsh", "private-marsh"),
+        (PostKind::Page, PostStatus::Draft, "Quiet plans", "quiet-plans"),
+    ];
+    let mut ids = Vec::new();
+    for (kind, status, title, slug) in hidden {
+        let post = quire_app::publishing::Draft {
+            kind,
+            status,
+            slug: Some(slug.into()),
+            published_at: Some(june),
+            tags: vec!["hailsham".into()],
+            ..draft(title, &format!("{title}: not for readers."))
+        };
+        ids.push(app.app.create_post(writer.id, post).await.unwrap());
+    }
+    let reader = Agent::from_ip(&app, [127, 0, 0, 7]);
+    let sent = reader
+        .comment(
+            TestApp::ESSAY,
+            &[("author", "Tommy"), ("email", "tommy@hailsham.example"), ("comment", "Tommy held these words")],
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
+    let comment: i64 = sent.header("location").unwrap().rsplit("#comment-").next().unwrap().parse().unwrap();
+    let held = app.app.store().comment(quire_core::CommentId(comment)).await.unwrap().unwrap();
+    assert_eq!(held.status, quire_core::CommentStatus::Pending, "a first comment is held");
+
+    // Direct addresses answer 404, exactly as an address that never existed would.
+    let stranger = Agent::from_ip(&app, [127, 0, 0, 8]);
+    let never = stranger.get("/2020/06/01/never-was/").await;
+    assert_eq!(never.status, StatusCode::NOT_FOUND);
+    let mut direct = vec![
+        "/2020/06/01/hidden-orchard/".to_string(),
+        "/2020/06/01/private-marsh/".to_string(),
+        "/quiet-plans/".to_string(),
+        "/2020/06/01/hidden-orchard/feed/".to_string(),
+        "/2020/06/01/private-marsh/feed/".to_string(),
+        format!("/comments/{comment}/edit"),
+        format!("/comments/{comment}/delete"),
+    ];
+    direct.extend(ids.iter().map(|id| format!("/preview/{id}")));
+    for path in &direct {
+        let page = stranger.get(path).await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "{path} is not revealed: {}", page.status);
+    }
+
+    // Every public surface that lists posts or comments.
+    let surfaces = [
+        "/",
+        "/feed/",
+        "/feed/atom/",
+        "/feed.json",
+        "/comments/feed/",
+        &format!("{}feed/", TestApp::ESSAY),
+        "/sitemap.xml",
+        "/search?q=orchard",
+        "/search?q=marsh",
+        "/search?q=plans",
+        "/search?q=these+words",
+        "/?s=orchard",
+        "/tag/hailsham/",
+        "/tag/hailsham/feed/",
+        "/author/demo-writer/",
+        "/2020/",
+        "/2020/06/",
+        "/2020/06/01/",
+        TestApp::ESSAY,
+        TestApp::KLARA,
+    ];
+    for path in surfaces {
+        let page = stranger.get(path).await;
+        assert!(page.status == StatusCode::OK || page.status == StatusCode::NOT_FOUND, "{path}: {}", page.status);
+        for secret in SECRETS {
+            assert!(!page.body.contains(secret), "{path} reveals {secret:?}");
+        }
+        assert!(!page.body.contains(&format!("comment-{comment}\"")), "{path} reveals the pending comment's id");
+    }
+    // The surfaces were live: the essay and its neighbour link each other, the search finds public text.
+    let essay = stranger.get(TestApp::ESSAY).await;
+    assert_eq!(essay.attrs("a[rel=next]", "href"), vec![TestApp::KLARA.to_string()], "the essay's next is Klara");
+    let klara = stranger.get(TestApp::KLARA).await;
+    assert_eq!(klara.attrs("a[rel=prev]", "href"), vec![TestApp::ESSAY.to_string()], "Klara's previous is the essay");
+    let found = stranger.get("/search?q=Ishiguro").await;
+    assert!(found.body.contains("Klara and the Sun"), "the search answers public posts");
 }
