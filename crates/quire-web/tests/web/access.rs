@@ -255,6 +255,12 @@ async fn seeded() -> (TestApp, Seed) {
     assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.body);
     let comment = sent.header("location").unwrap().rsplit("#comment-").next().unwrap().parse().unwrap();
     let user = app.add_staff("target@hailsham.example", Role::Contributor, PASSWORD).await.id.0;
+    let media = sample_media(&app).await;
+    (app, Seed { post: post.0, page: page.0, revision, page_revision, comment, user, media })
+}
+
+/// A library item with alt text, stored as an import would (no upload needed); its id.
+pub async fn sample_media(app: &TestApp) -> i64 {
     let key = "imported/card.png";
     app.app.put_media_file(key, b"not really").await.unwrap();
     let media = quire_store::NewMedia {
@@ -269,8 +275,7 @@ async fn seeded() -> (TestApp, Seed) {
         licence: None,
         uploaded_by: None,
     };
-    let media = app.app.store().create_media(&media).await.unwrap().0;
-    (app, Seed { post: post.0, page: page.0, revision, page_revision, comment, user, media })
+    app.app.store().create_media(&media).await.unwrap().0
 }
 
 fn revision_of(post: quire_core::PostId, author: quire_core::UserId) -> quire_store::NewRevision {

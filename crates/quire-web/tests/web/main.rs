@@ -17,6 +17,7 @@ mod metrics;
 mod moderation;
 mod notifications;
 mod own_comments;
+mod placeholders;
 mod proof_of_work;
 mod reading;
 mod seo;
