@@ -148,11 +148,17 @@ impl App {
             .ok_or(OwnCommentError::NotFound)?;
         let post = self.store().post(comment.post_id).await?;
         let post = post.filter(|p| p.is_public_at(now)).ok_or(OwnCommentError::NotFound)?;
-        let guest = guest.ok_or(OwnCommentError::NotYours)?;
+        // A held comment is no one's business but its writer's: to anyone else it does not exist.
+        let refused = if comment.status == CommentStatus::Approved {
+            OwnCommentError::NotYours
+        } else {
+            OwnCommentError::NotFound
+        };
+        let Some(guest) = guest else { return Err(refused) };
         let guest_key = self.keys().hashing.hash(&guest.id);
         let theirs = self.store().guest_comments(post.id, &guest_key).await?;
         if !theirs.iter().any(|c| c.id == comment.id) {
-            return Err(OwnCommentError::NotYours);
+            return Err(refused);
         }
         let minutes = self.settings().await.comment_policy.edit_window_minutes;
         let since = now - Duration::minutes(i64::from(minutes));

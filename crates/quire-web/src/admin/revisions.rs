@@ -105,7 +105,11 @@ pub(super) async fn restore(
     match state.app.restore_revision(&staff.0.user, kind.0, id, revision, &form.version).await {
         Ok(_) => Ok(Redirect::to(&format!("{}/{id}?saved=restored", kind.base())).into_response()),
         Err(EditError::Stale(_)) => Ok(stale_restore(&state, &staff).await),
-        Err(EditError::Invalid(message) | EditError::SlugTaken(message)) => Err(AdminError::Internal(message)),
+        // A form without its version (forged, or cut short) is bad input, not a fault of ours.
+        Err(EditError::Invalid(message) | EditError::SlugTaken(message)) => {
+            let page = json!({ "title": "Nothing was restored", "message": message, "status": 422 });
+            Ok(render(&state, StatusCode::UNPROCESSABLE_ENTITY, "admin/error.html", Some(&staff.0), page).await)
+        }
         Err(other) => Err(admin_error(other)),
     }
 }

@@ -1,6 +1,7 @@
 //! Integration tests of the web face: each starts a real Quire on a random port and talks HTTP.
 #![expect(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, reason = "tests")]
 
+mod access;
 mod admin_auth;
 mod bad_input;
 mod browser;
@@ -17,6 +18,7 @@ mod metrics;
 mod moderation;
 mod notifications;
 mod own_comments;
+mod placeholders;
 mod proof_of_work;
 mod reading;
 mod seo;

@@ -67,8 +67,9 @@ async fn another_browser_is_refused_and_the_text_it_typed_is_kept() {
     let token = edit_token(&ruth, &id).await;
     let stranger = Agent::new(&app);
     assert!(stranger.get(TestApp::ESSAY).await.attrs(".comment-edit-link", "href").is_empty());
-    assert_eq!(stranger.get(&format!("/comments/{id}/edit")).await.status, StatusCode::FORBIDDEN);
-    assert_eq!(stranger.get(&format!("/comments/{id}/delete")).await.status, StatusCode::FORBIDDEN);
+    // Ruth's comment is held: to anyone else it does not exist (issue 8: 404, not 403).
+    assert_eq!(stranger.get(&format!("/comments/{id}/edit")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(stranger.get(&format!("/comments/{id}/delete")).await.status, StatusCode::NOT_FOUND);
     let refused = stranger
         .post_with(
             &format!("/comments/{id}/edit"),
@@ -76,15 +77,30 @@ async fn another_browser_is_refused_and_the_text_it_typed_is_kept() {
             &[],
         )
         .await;
-    assert_eq!(refused.status, StatusCode::FORBIDDEN);
-    assert!(
-        refused.texts("[role=alert]")[0].contains("browser it was written in"),
-        "{:?}",
-        refused.texts("[role=alert]")
-    );
+    assert_eq!(refused.status, StatusCode::NOT_FOUND);
+    assert!(refused.texts("[role=alert]")[0].contains("no such comment"), "{:?}", refused.texts("[role=alert]"));
     assert_eq!(refused.texts("textarea"), vec!["Hijacked words.".to_string()], "the typed text is kept");
     let deleted = stranger.post_with(&format!("/comments/{id}/delete"), &[("quire_edit_token", &token)], &[]).await;
-    assert_eq!(deleted.status, StatusCode::FORBIDDEN);
+    assert_eq!(deleted.status, StatusCode::NOT_FOUND);
+    // Once approved it is public, and the refusal says why.
+    let comment = quire_core::CommentId(id.parse().unwrap());
+    let held = [quire_core::CommentStatus::Pending];
+    app.app.store().set_comments_status(&[comment], &held, quire_core::CommentStatus::Approved).await.unwrap();
+    app.app.refresh().await.unwrap();
+    let approved = stranger
+        .post_with(
+            &format!("/comments/{id}/edit"),
+            &[("comment", "Hijacked words."), ("quire_edit_token", &token)],
+            &[],
+        )
+        .await;
+    assert_eq!(approved.status, StatusCode::FORBIDDEN);
+    assert!(
+        approved.texts("[role=alert]")[0].contains("browser it was written in"),
+        "{:?}",
+        approved.texts("[role=alert]")
+    );
+    assert_eq!(approved.texts("textarea"), vec!["Hijacked words.".to_string()], "the typed text is kept");
     assert!(ruth.get(TestApp::ESSAY).await.body.contains("Madame was crying, and so was I."), "nothing changed");
 }
 
