@@ -41,7 +41,15 @@ impl StoreError {
     /// Whether the failure is the database being unreachable or overloaded (worth a 503).
     pub fn is_unavailable(&self) -> bool {
         match self {
-            StoreError::Database(sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_)) => true,
+            // A server (or a proxy in front of it) that accepts the connection and then drops it
+            // or talks nonsense shows up as a protocol or TLS error while connecting.
+            StoreError::Database(
+                sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::Io(_)
+                | sqlx::Error::Protocol(_)
+                | sqlx::Error::Tls(_),
+            ) => true,
             StoreError::Database(sqlx::Error::Database(db)) => {
                 db.code().is_some_and(|code| is_unavailable_state(&code))
             }

@@ -365,7 +365,8 @@ async fn a_lost_database_gets_503_with_retry_after_while_cached_pages_keep_servi
     let cached = reqwest::get(quire.url("/")).await.unwrap();
     assert_eq!(cached.status().as_u16(), 200, "a page in the cache needs no database");
     let fresh = reqwest::get(quire.url("/2020/01/")).await.unwrap();
-    assert_eq!(fresh.status().as_u16(), 503, "an uncached page without its database");
+    let log = || std::fs::read_to_string(&quire.log).unwrap_or_default();
+    assert_eq!(fresh.status().as_u16(), 503, "an uncached page without its database: {}", log());
     assert!(fresh.headers().get("retry-after").is_some(), "503 says when to come back");
     let body = fresh.text().await.unwrap();
     assert!(body.to_lowercase().contains("try again"), "a plain message: {body}");
