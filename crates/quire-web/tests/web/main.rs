@@ -2,6 +2,7 @@
 #![expect(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, reason = "tests")]
 
 mod admin_auth;
+mod api;
 mod bad_input;
 mod browser;
 mod comment_pages;
