@@ -142,7 +142,10 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             logging::init(&config, true);
             let app = open(config).await?;
             let made = app.create_api_token(&args.user, &args.name).await?;
-            println!("created token {:?} (id {}) for {} (shown once, store it now):", made.token.name, made.token.id, args.user);
+            println!(
+                "created token {:?} (id {}) for {} (shown once, store it now):",
+                made.token.name, made.token.id, args.user
+            );
             println!("{}", made.secret);
             Ok(())
         }

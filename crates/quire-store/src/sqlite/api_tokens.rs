@@ -67,22 +67,20 @@ impl SqliteStore {
             "UPDATE api_tokens SET last_used_at = ? WHERE token_hash = ? AND revoked_at IS NULL \
              AND user_id IN (SELECT id FROM users WHERE deactivated_at IS NULL) RETURNING {TOKEN_COLUMNS}"
         );
-        let row: Option<TokenRow> = sqlx::query_as(AssertSqlSafe(sql))
-            .bind(to_db(now))
-            .bind(token_hash)
-            .fetch_optional(&self.write)
-            .await?;
+        let row: Option<TokenRow> =
+            sqlx::query_as(AssertSqlSafe(sql)).bind(to_db(now)).bind(token_hash).fetch_optional(&self.write).await?;
         let Some(token) = row.map(ApiToken::try_from).transpose()? else { return Ok(None) };
         Ok(self.user(token.user_id).await?.map(|user| (token, user)))
     }
 
     pub(crate) async fn revoke_api_token(&self, user: UserId, id: i64, at: OffsetDateTime) -> Result<bool, StoreError> {
-        let done = sqlx::query("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL")
-            .bind(to_db(at))
-            .bind(id)
-            .bind(user.0)
-            .execute(&self.write)
-            .await?;
+        let done =
+            sqlx::query("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL")
+                .bind(to_db(at))
+                .bind(id)
+                .bind(user.0)
+                .execute(&self.write)
+                .await?;
         Ok(done.rows_affected() > 0)
     }
 }

@@ -7,9 +7,9 @@
 
 mod auth;
 mod comments;
+pub mod media;
 mod posts;
 mod revisions;
-pub mod media;
 pub mod session;
 mod settings;
 mod tokens;

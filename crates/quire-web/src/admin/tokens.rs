@@ -8,7 +8,11 @@ use super::{AdminError, Staff};
 use crate::WebState;
 
 /// `POST /admin/account/tokens/{id}/revoke`: the token stops working at once.
-pub async fn revoke(State(state): State<WebState>, Staff(session): Staff, Path(id): Path<i64>) -> Result<Response, AdminError> {
+pub async fn revoke(
+    State(state): State<WebState>,
+    Staff(session): Staff,
+    Path(id): Path<i64>,
+) -> Result<Response, AdminError> {
     match state.app.revoke_api_token(session.user.id, id).await {
         Ok(()) => Ok(Redirect::to("/admin/account").into_response()),
         Err(quire_app::Error::NotFound) => Err(AdminError::NotFound),

@@ -96,18 +96,108 @@ pub fn endpoints() -> Vec<Endpoint> {
                 get(openapi::document),
             )
         },
-        Endpoint::new(M::GET, "/api/v1/posts", "listPosts", "List posts", "posts", None, (200, Some("PostList")), get(posts::list_posts))
-            .with_query(LIST_QUERY),
-        Endpoint::new(M::POST, "/api/v1/posts", "createPost", "Create a post", "posts", Some("PostInput"), (201, Some("Post")), post(posts::create_post)),
-        Endpoint::new(M::GET, "/api/v1/posts/{id}", "getPost", "Read a post", "posts", None, (200, Some("Post")), get(posts::get_post)),
-        Endpoint::new(M::PATCH, "/api/v1/posts/{id}", "updatePost", "Update a post", "posts", Some("PostInput"), (200, Some("Post")), patch(posts::update_post)),
-        Endpoint::new(M::DELETE, "/api/v1/posts/{id}", "deletePost", "Move a post to the trash", "posts", None, (204, None), delete(posts::delete_post)),
-        Endpoint::new(M::GET, "/api/v1/pages", "listPages", "List pages", "pages", None, (200, Some("PostList")), get(posts::list_pages))
-            .with_query(LIST_QUERY),
-        Endpoint::new(M::POST, "/api/v1/pages", "createPage", "Create a page", "pages", Some("PostInput"), (201, Some("Post")), post(posts::create_page)),
-        Endpoint::new(M::GET, "/api/v1/pages/{id}", "getPage", "Read a page", "pages", None, (200, Some("Post")), get(posts::get_page)),
-        Endpoint::new(M::PATCH, "/api/v1/pages/{id}", "updatePage", "Update a page", "pages", Some("PostInput"), (200, Some("Post")), patch(posts::update_page)),
-        Endpoint::new(M::DELETE, "/api/v1/pages/{id}", "deletePage", "Move a page to the trash", "pages", None, (204, None), delete(posts::delete_page)),
+        Endpoint::new(
+            M::GET,
+            "/api/v1/posts",
+            "listPosts",
+            "List posts",
+            "posts",
+            None,
+            (200, Some("PostList")),
+            get(posts::list_posts),
+        )
+        .with_query(LIST_QUERY),
+        Endpoint::new(
+            M::POST,
+            "/api/v1/posts",
+            "createPost",
+            "Create a post",
+            "posts",
+            Some("PostInput"),
+            (201, Some("Post")),
+            post(posts::create_post),
+        ),
+        Endpoint::new(
+            M::GET,
+            "/api/v1/posts/{id}",
+            "getPost",
+            "Read a post",
+            "posts",
+            None,
+            (200, Some("Post")),
+            get(posts::get_post),
+        ),
+        Endpoint::new(
+            M::PATCH,
+            "/api/v1/posts/{id}",
+            "updatePost",
+            "Update a post",
+            "posts",
+            Some("PostInput"),
+            (200, Some("Post")),
+            patch(posts::update_post),
+        ),
+        Endpoint::new(
+            M::DELETE,
+            "/api/v1/posts/{id}",
+            "deletePost",
+            "Move a post to the trash",
+            "posts",
+            None,
+            (204, None),
+            delete(posts::delete_post),
+        ),
+        Endpoint::new(
+            M::GET,
+            "/api/v1/pages",
+            "listPages",
+            "List pages",
+            "pages",
+            None,
+            (200, Some("PostList")),
+            get(posts::list_pages),
+        )
+        .with_query(LIST_QUERY),
+        Endpoint::new(
+            M::POST,
+            "/api/v1/pages",
+            "createPage",
+            "Create a page",
+            "pages",
+            Some("PostInput"),
+            (201, Some("Post")),
+            post(posts::create_page),
+        ),
+        Endpoint::new(
+            M::GET,
+            "/api/v1/pages/{id}",
+            "getPage",
+            "Read a page",
+            "pages",
+            None,
+            (200, Some("Post")),
+            get(posts::get_page),
+        ),
+        Endpoint::new(
+            M::PATCH,
+            "/api/v1/pages/{id}",
+            "updatePage",
+            "Update a page",
+            "pages",
+            Some("PostInput"),
+            (200, Some("Post")),
+            patch(posts::update_page),
+        ),
+        Endpoint::new(
+            M::DELETE,
+            "/api/v1/pages/{id}",
+            "deletePage",
+            "Move a page to the trash",
+            "pages",
+            None,
+            (204, None),
+            delete(posts::delete_page),
+        ),
     ];
     all.shrink_to_fit();
     all
@@ -125,7 +215,9 @@ pub fn routes(state: WebState) -> Router<WebState> {
     }
     let mut router = Router::new();
     for (path, handler) in by_path {
-        let handler = handler.fallback(|| async { Problem::new(405, "Method not allowed", "This address does not answer that method.") });
+        let handler = handler.fallback(|| async {
+            Problem::new(405, "Method not allowed", "This address does not answer that method.")
+        });
         router = router.route(path, handler);
     }
     router
@@ -155,7 +247,9 @@ impl FromRequestParts<WebState> for ApiStaff {
         match parts.extensions.get::<Caller>() {
             Some(Caller(Some(session))) if session.may(Action::UseAdmin) => Ok(ApiStaff(session.clone())),
             Some(Caller(Some(_))) => Err(Problem::forbidden()),
-            _ => Err(Problem::unauthorized("Send `Authorization: Bearer <token>` with an application token, or sign in.")),
+            _ => Err(Problem::unauthorized(
+                "Send `Authorization: Bearer <token>` with an application token, or sign in.",
+            )),
         }
     }
 }
@@ -181,7 +275,9 @@ async fn caller(state: &WebState, method: &Method, headers: &HeaderMap) -> Resul
         };
         return match found {
             Some(session) => Ok(Some(session)),
-            None => Err(Problem::unauthorized("This token is not valid: it is unknown, revoked, or its account is deactivated.")),
+            None => Err(Problem::unauthorized(
+                "This token is not valid: it is unknown, revoked, or its account is deactivated.",
+            )),
         };
     }
     let Some(secret) = cookie(headers, SESSION_COOKIE) else { return Ok(None) };

@@ -26,7 +26,11 @@ pub fn build() -> Value {
             .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "integer" } }))
             .collect();
         parameters.extend(endpoint.query.iter().map(|(name, description)| {
-            let schema = if *name == "status" { json!({ "type": "string" }) } else { json!({ "type": "integer", "minimum": 1 }) };
+            let schema = if *name == "status" {
+                json!({ "type": "string" })
+            } else {
+                json!({ "type": "integer", "minimum": 1 })
+            };
             json!({ "name": name, "in": "query", "required": false, "description": description, "schema": schema })
         }));
         if !parameters.is_empty() {
@@ -41,9 +45,13 @@ pub fn build() -> Value {
         let (status, body) = endpoint.response;
         let mut responses = Map::new();
         let success = match body {
-            Some(schema) => json!({ "description": "Success", "content": { "application/json": { "schema": schema_ref(schema) } } }),
+            Some(schema) => {
+                json!({ "description": "Success", "content": { "application/json": { "schema": schema_ref(schema) } } })
+            }
             None if status == 204 => json!({ "description": "Done; no content" }),
-            None => json!({ "description": "Success", "content": { "application/json": { "schema": { "type": "object" } } } }),
+            None => {
+                json!({ "description": "Success", "content": { "application/json": { "schema": { "type": "object" } } } })
+            }
         };
         responses.insert(status.to_string(), success);
         responses.insert("default".into(), json!({ "$ref": "#/components/responses/Problem" }));

@@ -97,7 +97,10 @@ async fn list(state: WebState, staff: ApiStaff, kind: PostKind, query: ListQuery
     let status = match query.status.as_deref() {
         None | Some("") => None,
         Some(s) => Some(s.parse::<PostStatus>().map_err(|_| {
-            Problem::field("status", format!("“{s}” is not a status: draft, pending, scheduled, published, private or trash."))
+            Problem::field(
+                "status",
+                format!("“{s}” is not a status: draft, pending, scheduled, published, private or trash."),
+            )
         })?),
     };
     let found = state.app.staff_posts_page(&staff.0.user, kind, status, page).await?;
@@ -114,7 +117,13 @@ async fn read(state: WebState, staff: ApiStaff, kind: PostKind, id: i64) -> Resu
     Ok(Json(post_json(&state, &post).await?).into_response())
 }
 
-async fn save(state: WebState, staff: ApiStaff, kind: PostKind, id: Option<i64>, body: Bytes) -> Result<Response, Problem> {
+async fn save(
+    state: WebState,
+    staff: ApiStaff,
+    kind: PostKind,
+    id: Option<i64>,
+    body: Bytes,
+) -> Result<Response, Problem> {
     let fields = object_of(&body)?;
     let current = match id {
         Some(id) => Some(state.app.post_for_editor(&staff.0.user, kind, PostId(id)).await?),
@@ -155,7 +164,9 @@ fn object_of(body: &[u8]) -> Result<Map<String, Value>, Problem> {
 /// What the editor would show for `post`, as the starting point of a partial update.
 async fn input_of(state: &WebState, post: &Post) -> Result<EditorInput, Problem> {
     let terms = state.app.post_terms(post.id).await.map_err(Problem::internal)?;
-    let names = |kind: TermKind| terms.iter().filter(|t| t.kind == kind).map(|t| t.name.as_str()).collect::<Vec<_>>().join(", ");
+    let names = |kind: TermKind| {
+        terms.iter().filter(|t| t.kind == kind).map(|t| t.name.as_str()).collect::<Vec<_>>().join(", ")
+    };
     Ok(EditorInput {
         title: post.title.clone(),
         slug: post.slug.clone(),
@@ -174,8 +185,18 @@ async fn input_of(state: &WebState, post: &Post) -> Result<EditorInput, Problem>
 
 /// Fields a post body may have.
 const FIELDS: &[&str] = &[
-    "title", "slug", "body", "excerpt", "content_warning", "tags", "categories", "featured_media", "comments_open",
-    "status", "publish_at", "version",
+    "title",
+    "slug",
+    "body",
+    "excerpt",
+    "content_warning",
+    "tags",
+    "categories",
+    "featured_media",
+    "comments_open",
+    "status",
+    "publish_at",
+    "version",
 ];
 
 /// Writes the body's fields over `input`; every field that is wrong is named in one 422.
@@ -208,7 +229,8 @@ fn apply(input: &mut EditorInput, fields: &Map<String, Value>, creating: bool) -
         match fields.get(name) {
             None => {}
             Some(Value::Array(items)) if items.iter().all(Value::is_string) => {
-                *target = items.iter().filter_map(Value::as_str).map(|s| s.replace(',', " ")).collect::<Vec<_>>().join(", ");
+                *target =
+                    items.iter().filter_map(Value::as_str).map(|s| s.replace(',', " ")).collect::<Vec<_>>().join(", ");
             }
             Some(_) => bad(name, "Must be a list of names.".into()),
         }
@@ -258,7 +280,11 @@ fn apply(input: &mut EditorInput, fields: &Map<String, Value>, creating: bool) -
 }
 
 /// `GET /api/v1/posts`.
-pub async fn list_posts(State(s): State<WebState>, staff: ApiStaff, Query(q): Query<ListQuery>) -> Result<Response, Problem> {
+pub async fn list_posts(
+    State(s): State<WebState>,
+    staff: ApiStaff,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, Problem> {
     list(s, staff, PostKind::Post, q).await
 }
 
@@ -273,7 +299,12 @@ pub async fn get_post(State(s): State<WebState>, staff: ApiStaff, Path(id): Path
 }
 
 /// `PATCH /api/v1/posts/{id}`.
-pub async fn update_post(State(s): State<WebState>, staff: ApiStaff, Path(id): Path<i64>, body: Bytes) -> Result<Response, Problem> {
+pub async fn update_post(
+    State(s): State<WebState>,
+    staff: ApiStaff,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, Problem> {
     save(s, staff, PostKind::Post, Some(id), body).await
 }
 
@@ -283,7 +314,11 @@ pub async fn delete_post(State(s): State<WebState>, staff: ApiStaff, Path(id): P
 }
 
 /// `GET /api/v1/pages`.
-pub async fn list_pages(State(s): State<WebState>, staff: ApiStaff, Query(q): Query<ListQuery>) -> Result<Response, Problem> {
+pub async fn list_pages(
+    State(s): State<WebState>,
+    staff: ApiStaff,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, Problem> {
     list(s, staff, PostKind::Page, q).await
 }
 
@@ -298,7 +333,12 @@ pub async fn get_page(State(s): State<WebState>, staff: ApiStaff, Path(id): Path
 }
 
 /// `PATCH /api/v1/pages/{id}`.
-pub async fn update_page(State(s): State<WebState>, staff: ApiStaff, Path(id): Path<i64>, body: Bytes) -> Result<Response, Problem> {
+pub async fn update_page(
+    State(s): State<WebState>,
+    staff: ApiStaff,
+    Path(id): Path<i64>,
+    body: Bytes,
+) -> Result<Response, Problem> {
     save(s, staff, PostKind::Page, Some(id), body).await
 }
 

@@ -76,7 +76,8 @@ async fn a_token_lists_creates_updates_and_deletes_a_post() {
     assert!(total >= 2, "the demo's posts are listed");
     assert_eq!(listed.body["items"].as_array().unwrap().len(), 1, "per_page is obeyed");
 
-    let body = json!({ "title": "Sent by a program", "body": "Hello *API*.", "tags": ["robots"], "status": "published" });
+    let body =
+        json!({ "title": "Sent by a program", "body": "Hello *API*.", "tags": ["robots"], "status": "published" });
     let created = call(&app, Method::POST, "/api/v1/posts", &h, Some(body)).await;
     assert_eq!(created.status, StatusCode::CREATED, "{:?}", created.body);
     let id = created.body["id"].as_i64().unwrap();
@@ -125,7 +126,9 @@ async fn a_contributor_token_saves_drafts_but_cannot_publish() {
 #[tokio::test]
 async fn without_a_token_the_api_answers_401_problem() {
     let app = TestApp::with_demo().await;
-    for (method, path) in [(Method::GET, "/api/v1/posts"), (Method::POST, "/api/v1/posts"), (Method::GET, "/api/v1/pages/1")] {
+    for (method, path) in
+        [(Method::GET, "/api/v1/posts"), (Method::POST, "/api/v1/posts"), (Method::GET, "/api/v1/pages/1")]
+    {
         let reply = call(&app, method, path, &[], Some(json!({ "title": "x" }))).await;
         assert_problem(&reply, StatusCode::UNAUTHORIZED);
     }
@@ -235,7 +238,8 @@ async fn the_openapi_document_is_3_1_and_describes_every_route_the_api_serves() 
             let reply = call(&app, method.clone(), &concrete, &[("authorization", &auth)], Some(json!({}))).await;
             assert!(
                 reply.status != StatusCode::METHOD_NOT_ALLOWED
-                    && !(reply.status == StatusCode::NOT_FOUND && reply.body["detail"].as_str().unwrap_or("").contains("nothing at this address")),
+                    && !(reply.status == StatusCode::NOT_FOUND
+                        && reply.body["detail"].as_str().unwrap_or("").contains("nothing at this address")),
                 "{method} {path}: {} {:?}",
                 reply.status,
                 reply.body
