@@ -2,6 +2,7 @@
 //! reading it (view models for pages and feeds), publishing, users and their sign-in, and the demo site.
 
 pub mod accounts;
+pub mod api;
 pub mod archive;
 pub mod avatars;
 pub mod comments;

@@ -62,6 +62,10 @@ pub use identities::*;
 mod media_library;
 pub use media_library::MediaDetails;
 
+// After `dispatch!`, which it uses.
+mod api_tokens;
+pub use api_tokens::{ApiToken, NewApiToken};
+
 impl Store {
     /// Opens the database named by `url`: `postgres://…` (or `postgresql://…`), else `sqlite://path`
     /// or a bare path, creating a SQLite file when missing. Does not migrate.
@@ -538,7 +542,7 @@ pub const ARCHIVE_TABLES: &[&str] = &[
 /// Tables deliberately left out of the archive (and so of `quire copy`): per-instance or
 /// short-lived state. Every table is in exactly one of the two lists; a test checks it.
 pub const NOT_ARCHIVED_TABLES: &[&str] =
-    &["meta", "sessions", "jobs", "rate_buckets", "sent_mail", "account_tokens", "auth_states"];
+    &["meta", "sessions", "jobs", "rate_buckets", "sent_mail", "account_tokens", "auth_states", "api_tokens"];
 
 impl Store {
     /// Every row of an archive table as a JSON object of its columns, in id order.

@@ -2,6 +2,7 @@
 //! mapping from failures to responses. Handlers stay thin: decode, call `quire-app`, render.
 
 pub mod admin;
+pub mod api;
 pub mod auth;
 mod cache;
 mod comments;
@@ -84,7 +85,11 @@ pub fn router(state: WebState) -> Router {
     if state.app.config().metrics {
         routes = routes.route("/metrics", get(pages::metrics));
     }
-    let routes = routes.merge(admin::routes(state.clone())).fallback(pages::public).with_state(state.clone());
+    let routes = routes
+        .merge(admin::routes(state.clone()))
+        .merge(api::routes(state.clone()))
+        .fallback(pages::public)
+        .with_state(state.clone());
     headers::wrap(routes, state)
 }
 

@@ -45,6 +45,12 @@ pub enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Manage application tokens of the JSON API.
+    Token {
+        /// The token command.
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
     /// Import a site: a WordPress export, a Ghost export or a Quire archive. Importing the same
     /// file again creates nothing new, and an interrupted import resumes.
     Import {
@@ -184,6 +190,24 @@ pub enum SettingsCommand {
 pub enum UserCommand {
     /// Create a staff account. The password is read from stdin, or generated and printed once.
     Add(UserAddArgs),
+}
+
+/// `quire token …`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum TokenCommand {
+    /// Create an application token for an account; prints the token alone on its last line.
+    Create(TokenCreateArgs),
+}
+
+/// Options of `quire token create`.
+#[derive(Debug, Clone, Args)]
+pub struct TokenCreateArgs {
+    /// Email address of the account the token acts as.
+    #[arg(long)]
+    pub user: String,
+    /// Name of the token (which client uses it).
+    #[arg(long)]
+    pub name: String,
 }
 
 /// Options of `quire user add`.

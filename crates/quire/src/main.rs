@@ -14,7 +14,7 @@ use clap::Parser;
 use quire_app::users::NewAccount;
 use quire_app::{App, Config};
 
-use crate::cli::{Cli, Command, SettingsCommand, UserCommand};
+use crate::cli::{Cli, Command, SettingsCommand, TokenCommand, UserCommand};
 
 /// A failure with the exit code it deserves and a one-line cause.
 pub(crate) struct Failure {
@@ -141,6 +141,17 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 println!("password (shown once, store it now):");
                 println!("{password}");
             }
+            Ok(())
+        }
+        Command::Token { command: TokenCommand::Create(args) } => {
+            logging::init(&config, true);
+            let app = open(config).await?;
+            let made = app.create_api_token(&args.user, &args.name).await?;
+            println!(
+                "created token {:?} (id {}) for {} (shown once, store it now):",
+                made.token.name, made.token.id, args.user
+            );
+            println!("{}", made.secret);
             Ok(())
         }
     }

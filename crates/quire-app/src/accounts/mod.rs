@@ -4,6 +4,7 @@
 
 pub mod invites;
 pub mod setup;
+pub mod tokens;
 
 use std::net::IpAddr;
 use std::sync::OnceLock;

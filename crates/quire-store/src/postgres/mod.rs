@@ -3,6 +3,7 @@
 //! backend gets from row locks: `FOR UPDATE SKIP LOCKED` for jobs, `FOR UPDATE` for rate buckets.
 //! Every content-version bump also sends `NOTIFY quire_version`, delivered on commit.
 
+mod api_tokens;
 mod archive;
 mod comments;
 mod editing;

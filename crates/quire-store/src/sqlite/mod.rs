@@ -2,6 +2,7 @@
 //! survives a crash. Writes go through a single-connection pool (SQLite has one writer anyway),
 //! which avoids busy errors from transactions racing to upgrade their locks; reads use a pool.
 
+mod api_tokens;
 mod archive;
 mod backup;
 mod batch;

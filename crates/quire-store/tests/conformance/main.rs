@@ -33,6 +33,7 @@ macro_rules! on_both_backends {
 }
 
 mod accounts;
+mod api_tokens;
 mod comments;
 mod content;
 mod editing;

@@ -265,9 +265,11 @@ pub struct AccountQuery {
 async fn account_context(state: &WebState, session: &StaffSession) -> Result<Value, AdminError> {
     let sessions = state.app.store().sessions_of(session.user.id, time::OffsetDateTime::now_utc()).await;
     let sessions = sessions.map_err(|e| AdminError::Internal(e.to_string()))?;
+    let tokens = state.app.api_tokens_of(session.user.id).await?;
     Ok(json!({
         "title": "Your account",
         "sessions": sessions.len(),
+        "tokens": tokens,
         "notice": null,
         "message": null,
     }))

@@ -12,6 +12,7 @@ mod posts;
 mod revisions;
 pub mod session;
 mod settings;
+mod tokens;
 mod users;
 
 use axum::Router;
@@ -135,6 +136,7 @@ pub fn routes(state: WebState) -> Router<WebState> {
         .route("/admin/setup", get(auth::setup_page).post(auth::setup))
         .route("/admin/account", get(auth::account_page))
         .route("/admin/account/password", post(auth::change_password))
+        .route("/admin/account/tokens/{id}/revoke", post(tokens::revoke))
         .route("/admin/settings", get(settings::page).post(settings::save))
         .route("/admin/comments", get(comments::queue))
         .route("/admin/comments/moderate", post(comments::moderate))

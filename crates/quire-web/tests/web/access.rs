@@ -43,6 +43,7 @@ const TABLE: &[Row] = &[
     row("POST", "/admin/setup",                                "/admin/setup",                           [403, 403, 403, 403, 403]),
     row("GET",  "/admin/account",                              "/admin/account",                         [303, 200, 200, 200, 200]),
     row("POST", "/admin/account/password",                     "/admin/account/password",                [303, 401, 401, 401, 401]),
+    row("POST", "/admin/account/tokens/{id}/revoke",           "/admin/account/tokens/999999/revoke",    [303, 404, 404, 404, 404]),
     row("GET",  "/admin/settings",                             "/admin/settings",                        [303, 403, 403, 403, 200]),
     row("POST", "/admin/settings",                             "/admin/settings",                        [303, 403, 403, 403, 400]),
     row("GET",  "/admin/comments",                             "/admin/comments",                        [303, 403, 403, 200, 200]),

@@ -3,6 +3,7 @@
 
 mod access;
 mod admin_auth;
+mod api;
 mod bad_input;
 mod browser;
 mod comment_pages;
